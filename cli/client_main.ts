@@ -1,0 +1,201 @@
+/**
+ * The `swarm` client: parses the command line, runs one command against the control API and
+ * returns the exit code. 0 is success, 1 a failure reported by the manager (or an unreachable
+ * manager), 2 a mistake on the command line, found before anything is sent.
+ *
+ * The node commands (`swarm init`, `swarm join`) live elsewhere; `main.ts` dispatches them and
+ * hands everything else to {@linkcode runClient}.
+ *
+ * @module
+ */
+
+import { ValidationError } from "../manager/validate/mod.ts";
+import { parseCommandArgs } from "./args.ts";
+import type { ClientIO } from "./client_io.ts";
+import type { Command, CommandGroup } from "./command.ts";
+import { allNames, commandHelp, findByName, groupHelp } from "./command.ts";
+import { GROUPS, TOP_COMMANDS } from "./commands/mod.ts";
+import { Context, parseFormat, UnreachableError } from "./context.ts";
+import type { OutputFormat } from "./context.ts";
+import { rpcCode, rpcMessage } from "./control_api.ts";
+import { ResolveError } from "./resolve.ts";
+import { suggest } from "./suggest.ts";
+import { UsageError } from "./usage_error.ts";
+
+export type { ClientIO } from "./client_io.ts";
+export type { ControlApi } from "./control_api.ts";
+export { CLIENT_VERSION } from "./version.ts";
+
+/** The control socket used when neither --socket nor SWARM_SOCKET is given. */
+export const DEFAULT_SOCKET = ".swarm/swarm.sock";
+
+/** The first words the client handles (groups, their aliases, and top-level commands). */
+export const CLIENT_COMMANDS: readonly string[] = [
+  ...allNames(GROUPS),
+  ...allNames(TOP_COMMANDS),
+  "help",
+];
+
+/** The top-level help text. */
+export function clientUsage(): string {
+  const entries = [...GROUPS, ...TOP_COMMANDS];
+  const width = Math.max(...entries.map((e) => e.name.length)) + 3;
+  const lines = entries.map((e) => `  ${e.name.padEnd(width)}${e.summary}\n`).join("");
+  return `Usage:  swarm [OPTIONS] COMMAND
+
+Run and manage services on a swarm of nodes.
+
+Commands:
+${lines}
+Start a node with 'swarm init' (a new swarm) or 'swarm join' (an existing one).
+
+Options:
+  -s, --socket PATH      Control socket of a manager
+                         (env SWARM_SOCKET, default ${DEFAULT_SOCKET})
+      --format FORMAT    Output format: table or json (default table)
+  -h, --help             Show this help
+  -v, --version          Show the client and manager versions
+
+Run 'swarm COMMAND --help' for more on a command.
+`;
+}
+
+interface Globals {
+  socket: string | undefined;
+  format: OutputFormat | undefined;
+  help: boolean;
+  rest: string[];
+}
+
+function parseGlobals(argv: readonly string[]): Globals {
+  const out: Globals = { socket: undefined, format: undefined, help: false, rest: [] };
+  let i = 0;
+  const value = (flag: string, inline: string | undefined): string => {
+    if (inline !== undefined) return inline;
+    const next = argv[++i];
+    if (next === undefined || next.startsWith("-")) {
+      throw new UsageError(`flag ${flag} needs a value`);
+    }
+    return next;
+  };
+  for (; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("-") || arg === "-") break;
+    if (arg === "--") {
+      i++;
+      break;
+    }
+    const eq = arg.indexOf("=");
+    const name = eq < 0 ? arg : arg.slice(0, eq);
+    const inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    if (name === "-s" || name === "--socket") out.socket = value(name, inline);
+    else if (name === "--format") out.format = parseFormat(value(name, inline), "swarm");
+    else if ((name === "-h" || name === "--help") && inline === undefined) out.help = true;
+    else if ((name === "-v" || name === "--version") && inline === undefined) {
+      out.rest = ["version", ...argv.slice(i + 1)];
+      return out;
+    } else {
+      const close = suggest(name, ["--socket", "--format", "--help", "--version"]);
+      throw new UsageError(
+        `unknown flag ${name} for "swarm"${close ? `: did you mean ${close}?` : ""}`,
+      );
+    }
+  }
+  out.rest = argv.slice(i);
+  return out;
+}
+
+function unknownCommand(word: string, path: string, names: readonly string[]): UsageError {
+  const close = suggest(word, names);
+  return new UsageError(
+    `unknown command ${JSON.stringify(word)} for "${path}"${
+      close ? `: did you mean ${JSON.stringify(close)}?` : ""
+    }`,
+    path,
+  );
+}
+
+async function runCommand(
+  ctx: Context,
+  path: string,
+  cmd: Command,
+  args: string[],
+): Promise<number> {
+  const parsed = parseCommandArgs(path, args, cmd.flags);
+  if (parsed.flags.bool("help")) {
+    ctx.out(commandHelp(cmd));
+    return 0;
+  }
+  ctx.applyCommonFlags(parsed.flags);
+  return await cmd.run(ctx, parsed);
+}
+
+async function dispatch(argv: readonly string[], io: ClientIO): Promise<number> {
+  const globals = parseGlobals(argv);
+  const ctx = new Context(
+    io,
+    globals.socket ?? io.env("SWARM_SOCKET") ?? DEFAULT_SOCKET,
+    globals.format ?? "table",
+  );
+  let [word, ...rest] = globals.rest;
+  if (word === "help") {
+    // "swarm help service create" is "swarm service create --help".
+    if (rest.length === 0) word = undefined;
+    else {
+      [word, ...rest] = [...rest, "--help"];
+    }
+  }
+  if (word === undefined || globals.help) {
+    if (word !== undefined) rest.push("--help");
+    else {
+      ctx.out(clientUsage());
+      return 0;
+    }
+  }
+  const top = findByName(TOP_COMMANDS, word);
+  if (top !== undefined) return await runCommand(ctx, `swarm ${top.name}`, top, rest);
+  const group: CommandGroup | undefined = findByName(GROUPS, word);
+  if (group === undefined) {
+    throw unknownCommand(word, "swarm", [...allNames(GROUPS), ...allNames(TOP_COMMANDS)]);
+  }
+  const groupPath = `swarm ${group.name}`;
+  const [sub, ...subArgs] = rest;
+  if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
+    ctx.out(groupHelp(groupPath, group));
+    return 0;
+  }
+  const cmd = findByName(group.commands, sub);
+  if (cmd === undefined) {
+    throw unknownCommand(sub, groupPath, group.commands.map((c) => c.name));
+  }
+  return await runCommand(ctx, `${groupPath} ${cmd.name}`, cmd, subArgs);
+}
+
+/**
+ * Runs the `swarm` client with the arguments after the program name and returns the exit code.
+ * Errors are printed on `io.stderr` as "Error: ..." and never thrown.
+ */
+export async function runClient(argv: string[], io: ClientIO): Promise<number> {
+  try {
+    return await dispatch(argv, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`Error: ${err.message}\nRun '${err.command} --help' for usage.\n`);
+      return 2;
+    }
+    if (err instanceof ValidationError) {
+      io.stderr(`Error: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof UnreachableError || err instanceof ResolveError) {
+      io.stderr(`Error: ${err.message}\n`);
+      return 1;
+    }
+    if (rpcCode(err) !== undefined) {
+      io.stderr(`Error: ${rpcMessage(err)}\n`);
+      return 1;
+    }
+    io.stderr(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Every client command, by group.
+ *
+ * @module
+ */
+
+import type { Command, CommandGroup } from "../command.ts";
+import { clusterGroup } from "./cluster/commands.ts";
+import { nodeGroup } from "./node/group.ts";
+import { configGroup, secretGroup } from "./secret_config/group.ts";
+import { serviceGroup } from "./service/group.ts";
+import { taskGroup } from "./task/group.ts";
+import { versionCommand } from "./version.ts";
+
+/** The command groups: `swarm service ...`, `swarm node ...`, ... */
+export const GROUPS: readonly CommandGroup[] = [
+  serviceGroup,
+  nodeGroup,
+  taskGroup,
+  clusterGroup,
+  secretGroup,
+  configGroup,
+];
+
+/** Commands with no group: `swarm version`. */
+export const TOP_COMMANDS: readonly Command[] = [versionCommand];

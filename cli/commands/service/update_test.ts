@@ -1,0 +1,199 @@
+import assert from "node:assert/strict";
+import { durationMs } from "@bufbuild/protobuf/wkt";
+import type { Service } from "../../../proto/gen/swarm/v1/objects_pb.ts";
+import { UpdateServiceRequest_Rollback } from "../../../proto/gen/swarm/v1/control_pb.ts";
+import type { UpdateServiceRequest } from "../../../proto/gen/swarm/v1/control_pb.ts";
+import { GrpcCode, RpcError } from "../../control_api.ts";
+import { FakeControlApi } from "../../fake_control_api.ts";
+import { fixture } from "../../_fixture.ts";
+import { assertUsageError, run } from "../../_run_client.ts";
+
+const WEB = "svcwebxxxxxxxxxxxxxxxxxxx";
+
+function web(api: FakeControlApi): Service {
+  return api.services.get(WEB)!;
+}
+
+function processOf(svc: Service) {
+  const rt = svc.spec?.task?.runtime;
+  assert.ok(rt?.case === "process");
+  return rt.value;
+}
+
+Deno.test("service update changes replicas, env and labels with the version it read", async () => {
+  const api = fixture();
+  const version = web(api).meta!.version!.index;
+  const r = await run([
+    "service",
+    "update",
+    "web",
+    "--replicas",
+    "4",
+    "--env-add",
+    "A=1",
+    "--env",
+    "B=2",
+    "--label-add",
+    "tier=front",
+  ], { api });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, "web\n");
+  const svc = web(api);
+  assert.ok(svc.spec?.mode.case === "replicated" && svc.spec.mode.value.replicas === 4);
+  assert.deepEqual(processOf(svc).env, ["A=1", "B=2"]);
+  assert.deepEqual(svc.spec.annotations?.labels, { tier: "front" });
+  const req = api.calls.find((c) => c.method === "updateService")!.request as UpdateServiceRequest;
+  assert.equal(req.serviceVersion?.index, version);
+  assert.equal(req.serviceId, WEB);
+});
+
+Deno.test("service update removes before it adds", async () => {
+  const api = fixture();
+  await run(
+    ["service", "update", "web", "--env-add", "A=1", "--env-add", "B=2", "--label", "x=1"],
+    { api },
+  );
+  const r = await run([
+    "service",
+    "update",
+    "web",
+    "--env-rm",
+    "A",
+    "--env-add",
+    "B=3",
+    "--label-rm",
+    "x",
+    "--constraint-add",
+    "node.role==worker",
+    "--constraint",
+    "node.id!=abc",
+  ], { api });
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(processOf(web(api)).env, ["B=3"]);
+  assert.deepEqual(web(api).spec?.annotations?.labels, {});
+  assert.deepEqual(web(api).spec?.task?.placement?.constraints, [
+    "node.role==worker",
+    "node.id!=abc",
+  ]);
+  await run(["service", "update", "web", "--constraint-rm", "node.role==worker"], { api });
+  assert.deepEqual(web(api).spec?.task?.placement?.constraints, ["node.id!=abc"]);
+});
+
+Deno.test("service update --force bumps force_update", async () => {
+  const api = fixture();
+  await run(["service", "update", "web", "--force"], { api });
+  await run(["service", "update", "web", "--force"], { api });
+  assert.equal(web(api).spec?.task?.forceUpdate, 2n);
+});
+
+Deno.test("service update replaces the command after --", async () => {
+  const api = fixture();
+  const r = await run(["service", "update", "web", "--", "sleep", "2000"], { api });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(processOf(web(api)).command, "sleep");
+  assert.deepEqual(processOf(web(api)).args, ["2000"]);
+});
+
+Deno.test("service update changes restart, resources and update settings", async () => {
+  const api = fixture();
+  const r = await run([
+    "service",
+    "update",
+    "web",
+    "--restart-delay",
+    "10s",
+    "--limit-memory",
+    "128m",
+    "--update-parallelism",
+    "3",
+    "--stop-grace-period",
+    "1m",
+    "--workdir",
+    "/tmp",
+  ], { api });
+  assert.equal(r.code, 0, r.err);
+  const svc = web(api);
+  assert.equal(durationMs(svc.spec!.task!.restart!.delay!), 10_000);
+  assert.equal(svc.spec?.task?.resources?.limits?.memoryBytes, 128n * 1024n * 1024n);
+  assert.equal(svc.spec?.update?.parallelism, 3);
+  assert.equal(durationMs(processOf(svc).stopGracePeriod!), 60_000);
+  assert.equal(processOf(svc).dir, "/tmp");
+});
+
+Deno.test("service update adds and removes secrets", async () => {
+  const api = fixture();
+  api.addSecret({ id: "sec1xxxxxxxxxxxxxxxxxxxxx", spec: { annotations: { name: "db" } } });
+  let r = await run(["service", "update", "web", "--secret-add", "source=db,target=db.txt"], {
+    api,
+  });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(processOf(web(api)).secrets[0]?.file?.name, "db.txt");
+  r = await run(["service", "update", "web", "--secret-rm", "db"], { api });
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(processOf(web(api)).secrets, []);
+});
+
+Deno.test("service update --rollback asks for the previous spec", async () => {
+  const api = fixture();
+  await run(["service", "update", "web", "--replicas", "9"], { api });
+  const r = await run(["service", "update", "web", "--rollback"], { api });
+  assert.equal(r.code, 0, r.err);
+  const req = api.calls.filter((c) => c.method === "updateService")[1]!
+    .request as UpdateServiceRequest;
+  assert.equal(req.rollback, UpdateServiceRequest_Rollback.PREVIOUS);
+  const svc = web(api);
+  assert.ok(svc.spec?.mode.case === "replicated" && svc.spec.mode.value.replicas === 2);
+});
+
+Deno.test("service update --format json prints the updated service", async () => {
+  const r = await run(["service", "update", "web", "--replicas", "1", "--format", "json"], {
+    api: fixture(),
+  });
+  assert.equal(JSON.parse(r.out).spec.replicated.replicas, 1);
+});
+
+Deno.test("service update reports manager errors", async () => {
+  const api = fixture();
+  api.failNext(
+    "updateService",
+    new RpcError(GrpcCode.FAILED_PRECONDITION, "update out of sequence: the object changed"),
+  );
+  const r = await run(["service", "update", "web", "--force"], { api });
+  assert.equal(r.code, 1);
+  assert.equal(r.err, "Error: update out of sequence: the object changed\n");
+  const missing = await run(["service", "update", "nope", "--force"], { api: fixture() });
+  assert.equal(missing.code, 1);
+  assert.equal(missing.err, "Error: no such service: nope\n");
+});
+
+Deno.test("service update rejects bad input before sending anything", async () => {
+  const cases: [string[], string | RegExp][] = [
+    [[], `"swarm service update" needs SERVICE (a name or ID)`],
+    [["web"], /^Error: nothing to update: give a change/],
+    [["web", "--replicas", "-2"], /flag --replicas needs a value/],
+    [["web", "--replicas=-2"], /invalid value "-2" for --replicas/],
+    [["web", "--replicas", "x"], /invalid value "x" for --replicas/],
+    [
+      ["agent", "--replicas", "2"],
+      "agent is a global service: --replicas applies to replicated services and replicated jobs",
+    ],
+    [
+      ["web", "--max-concurrent", "2"],
+      "web is not a replicated job: --max-concurrent does not apply",
+    ],
+    [["web", "--image", "nginx"], /web runs a process, not a container/],
+    [["web", "--env-add", "NOVALUE"], /invalid environment variable "NOVALUE"/],
+    [["web", "--"], /^Error: missing command/],
+    [["web", "--rollback", "--force"], "--rollback cannot be combined with other changes"],
+    [["web", "--name", "x"], 'unknown flag --name for "swarm service update"'],
+    [["web", "--mode", "global"], 'unknown flag --mode for "swarm service update"'],
+    [["web", "--constraint-add", "bad"], /invalid constraint "bad"/],
+    [["web", "--limit-memory", "1k"], /invalid memory limit 1KiB/],
+    [["web", "--update-max-failure-ratio", "7"], /must be a number from 0 to 1/],
+    [["web", "extra", "--force"], /too many arguments/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await run(["service", "update", ...args], { api: fixture() });
+    assertUsageError(r, message);
+  }
+});

@@ -1,0 +1,327 @@
+/**
+ * `swarm init` and `swarm up`: create (or resume) a cluster's first node and run it in the
+ * foreground — a manager plus an agent that reaches the manager's dispatcher over mutual TLS,
+ * exactly as a remote worker will.
+ *
+ * Running the same command on the same state directory resumes the node with its state. A
+ * directory that belongs to another kind of node, or that a running node holds, is refused.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { create } from "@bufbuild/protobuf";
+import { Dispatcher } from "../proto/gen/swarm/v1/dispatcher_pb.ts";
+import { NodeDescriptionSchema } from "../proto/gen/swarm/v1/types_pb.ts";
+import { ManagedChannel } from "../proto/connection.ts";
+import {
+  clientChannelOptions,
+  clientCredentials,
+  createRootCA,
+  generateJoinToken,
+  generateKeyAndCSR,
+  readNodeFiles,
+  rootCADigest,
+  signNodeCSR,
+  writeNodeFiles,
+} from "../pki/mod.ts";
+import { Manager } from "../manager/manager.ts";
+import { newId } from "../manager/identity.ts";
+import { Agent } from "../worker/agent.ts";
+import { ProcessExecutor } from "../worker/process_executor.ts";
+import { DEFAULT_STATE_DIR, SOCKET_NAME } from "./role_paths.ts";
+import {
+  lockStateDir,
+  type NodeState,
+  readNodeState,
+  StateDirError,
+  writeNodeState,
+} from "./node_state.ts";
+import { SAMPLE_SERVICE, sampleServiceSpec } from "./sample_service.ts";
+import { VERSION } from "../version.ts";
+
+export interface NodeIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env(name: string): string | undefined;
+  /** Resolves when the node must stop (SIGINT/SIGTERM). */
+  readonly shutdown: Promise<void>;
+}
+
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+const USAGE = `Usage: swarm init [options]
+Create a new cluster and run its first node (a manager and a worker) in the foreground.
+Running it again on the same state directory resumes the node.
+
+Options:
+  -d, --state-dir DIR            Where the node keeps its state (default: $SWARM_STATE_DIR or ${DEFAULT_STATE_DIR})
+      --listen-remote-api ADDR   Address for the remote API, host:port (default: 127.0.0.1:4242)
+      --advertise-addr ADDR      Address other nodes reach this one at (default: the listen address)
+      --listen-control-api PATH  Control socket (default: <state-dir>/${SOCKET_NAME})
+      --hostname NAME            Node name (default: this host's name)
+      --heartbeat-period MS      Dispatcher heartbeat period in milliseconds (default: 5000)
+  -h, --help                     Show this help`;
+
+interface InitFlags {
+  readonly stateDir: string;
+  readonly listenAddr: string;
+  readonly advertiseAddr: string;
+  readonly controlSocket: string;
+  readonly hostname: string;
+  readonly heartbeatPeriodMs: number;
+}
+
+export function parseInitFlags(
+  args: string[],
+  env: (n: string) => string | undefined,
+  hostname: () => string,
+): InitFlags | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        "state-dir": { type: "string", short: "d" },
+        "listen-remote-api": { type: "string" },
+        "advertise-addr": { type: "string" },
+        "listen-control-api": { type: "string" },
+        hostname: { type: "string" },
+        "heartbeat-period": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${e instanceof Error ? e.message : e}\n\n${USAGE}`);
+  }
+  const v = parsed.values;
+  if (v.help) return "help";
+  const stateDir = absolute(v["state-dir"] ?? env("SWARM_STATE_DIR") ?? DEFAULT_STATE_DIR);
+  const listenAddr = v["listen-remote-api"] ?? "127.0.0.1:4242";
+  checkHostPort(listenAddr, "--listen-remote-api");
+  const advertiseAddr = v["advertise-addr"] ?? listenAddr;
+  checkHostPort(advertiseAddr, "--advertise-addr");
+  if (advertiseAddr.startsWith("0.0.0.0:")) {
+    throw new UsageError(
+      "--advertise-addr must be an address other nodes can reach, not 0.0.0.0: give --advertise-addr HOST:PORT",
+    );
+  }
+  const period = Number(v["heartbeat-period"] ?? 5000);
+  if (!Number.isInteger(period) || period < 100) {
+    throw new UsageError(
+      `--heartbeat-period must be a whole number of milliseconds ≥ 100, got "${
+        v["heartbeat-period"]
+      }"`,
+    );
+  }
+  return {
+    stateDir,
+    listenAddr,
+    advertiseAddr,
+    controlSocket: absolute(v["listen-control-api"] ?? `${stateDir}/${SOCKET_NAME}`),
+    hostname: v.hostname ?? hostname(),
+    heartbeatPeriodMs: period,
+  };
+}
+
+function checkHostPort(addr: string, flag: string): void {
+  const m = /^(.+):(\d{1,5})$/.exec(addr);
+  if (!m || Number(m[2]) > 65535) throw new UsageError(`${flag} must be HOST:PORT, got "${addr}"`);
+}
+
+function absolute(path: string): string {
+  return path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+}
+
+/** `swarm init` (and `swarm up`, which also creates a sample service on a new cluster). */
+export async function runNode(command: "init" | "up", args: string[], io: NodeIO): Promise<number> {
+  let flags: InitFlags | "help";
+  try {
+    flags = parseInitFlags(args, io.env, () => Deno.hostname());
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`Error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (flags === "help") {
+    io.stdout(USAGE + "\n");
+    return 0;
+  }
+  const log = (m: string) => io.stderr(`${new Date().toISOString()} ${m}\n`);
+  try {
+    await Deno.mkdir(flags.stateDir, { recursive: true, mode: 0o700 });
+    const unlock = await lockStateDir(flags.stateDir);
+    try {
+      return await runInitNode(command, flags, io, log);
+    } finally {
+      await unlock();
+    }
+  } catch (e) {
+    if (e instanceof StateDirError || e instanceof UsageError) {
+      io.stderr(`Error: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+async function runInitNode(
+  command: "init" | "up",
+  flags: InitFlags,
+  io: NodeIO,
+  log: (m: string) => void,
+): Promise<number> {
+  let state = await readNodeState(flags.stateDir);
+  if (state && state.createdBy !== "init") {
+    throw new StateDirError(
+      `State directory ${flags.stateDir} belongs to a node that joined cluster ${state.clusterId}: resume it with 'swarm join', or use another --state-dir`,
+    );
+  }
+  const fresh = state === undefined;
+  let rootCA: Parameters<typeof Manager.start>[0]["rootCA"];
+  if (!state) {
+    // A directory without node.json holds at most a half-finished init: start it over.
+    for (const leftover of ["raft", "certificates", "tasks"]) {
+      await Deno.remove(`${flags.stateDir}/${leftover}`, { recursive: true }).catch(() => {});
+    }
+    const created = await createCluster(flags);
+    state = created.state;
+    rootCA = created.rootCA;
+  } else if (state.listenAddr !== flags.listenAddr || state.advertiseAddr !== flags.advertiseAddr) {
+    state = { ...state, listenAddr: flags.listenAddr, advertiseAddr: flags.advertiseAddr };
+    await writeNodeState(flags.stateDir, state);
+  }
+  const files = await readNodeFiles(flags.stateDir);
+  if (!files) {
+    throw new StateDirError(
+      `The certificates under ${flags.stateDir}/certificates are missing: the state directory is damaged`,
+    );
+  }
+
+  const manager = await Manager.start({
+    stateDir: flags.stateDir,
+    nodeId: state.nodeId,
+    clusterId: state.clusterId,
+    hostname: state.hostname,
+    listenAddr: state.listenAddr,
+    advertiseAddr: state.advertiseAddr,
+    controlSocket: flags.controlSocket,
+    tls: files,
+    ...(rootCA ? { rootCA } : {}),
+    version: VERSION,
+    newId: () => newId(),
+    heartbeatPeriodMs: flags.heartbeatPeriodMs,
+    log,
+  });
+  if (fresh) await writeNodeState(flags.stateDir, state);
+
+  const executor = new ProcessExecutor({ stateDir: `${flags.stateDir}/tasks`, nodeId: state.nodeId, hostname: state.hostname });
+  const reaped = await executor.reapOrphans();
+  const channel = new ManagedChannel({
+    address: state.advertiseAddr,
+    credentials: clientCredentials({
+      rootPem: files.rootPem,
+      certPem: files.certPem,
+      keyPem: files.keyPem,
+    }),
+    channelOptions: clientChannelOptions(),
+  });
+  const agent = new Agent({
+    dispatcher: channel.client(Dispatcher),
+    executor,
+    describe: async () => {
+      const d = await executor.describe();
+      return create(NodeDescriptionSchema, {
+        hostname: state.hostname,
+        platform: { os: d.platform.os, architecture: d.platform.architecture },
+        resources: {
+          nanoCpus: BigInt(d.resources.nanoCPUs),
+          memoryBytes: BigInt(d.resources.memoryBytes),
+        },
+        engine: { engineVersion: `swarm ${VERSION}`, executors: ["process"] },
+      });
+    },
+    initialStatuses: new Map(reaped.map((id) => [id, {
+      state: 704, // FAILED
+      message: "node restarted",
+      err: "the task's process was stopped when its node stopped",
+      timestamp: Date.now(),
+    }])),
+    log,
+  });
+  agent.start();
+
+  if (command === "up" && manager.store.list("service").length === 0) {
+    await manager.createService(sampleServiceSpec());
+  }
+  io.stdout(banner(command, state, flags, fresh));
+  await io.shutdown;
+  log("stopping: shutting tasks down");
+  await agent.stop();
+  await manager.stop();
+  channel.close();
+  return 0;
+}
+
+async function createCluster(flags: InitFlags) {
+  const now = new Date();
+  const clusterId = newId();
+  const nodeId = newId();
+  const ca = await createRootCA({ now });
+  const digest = await rootCADigest(ca.certPem);
+  const { keyPem, csrPem } = await generateKeyAndCSR();
+  const cert = await signNodeCSR({ ca, csrPem, nodeId, role: "manager", clusterId, now });
+  await writeNodeFiles(flags.stateDir, { certPem: cert.chainPem, keyPem, rootPem: ca.certPem });
+  const state: Omit<NodeState, "format"> & { format: number } = {
+    format: 1,
+    createdBy: "init",
+    nodeId,
+    clusterId,
+    role: "manager",
+    hostname: flags.hostname,
+    listenAddr: flags.listenAddr,
+    advertiseAddr: flags.advertiseAddr,
+  };
+  return {
+    state: state as NodeState,
+    rootCA: {
+      certPem: ca.certPem,
+      keyPem: ca.keyPem,
+      digest: [...digest].map((b) => b.toString(16).padStart(2, "0")).join(""),
+      joinTokens: { worker: generateJoinToken(digest), manager: generateJoinToken(digest) },
+    },
+  };
+}
+
+function banner(
+  command: "init" | "up",
+  state: NodeState,
+  flags: InitFlags,
+  fresh: boolean,
+): string {
+  const socket = flags.controlSocket;
+  const lines = [
+    fresh
+      ? `Swarm initialized: this node (${state.nodeId}) is now a manager of cluster ${state.clusterId}.`
+      : `Swarm node ${state.nodeId} resumed (cluster ${state.clusterId}).`,
+    `Remote API: ${state.advertiseAddr}   Control socket: ${socket}`,
+  ];
+  if (command === "up") {
+    lines.push(
+      `A sample service "${SAMPLE_SERVICE}" runs on it. In another terminal, try:`,
+      `  export SWARM_SOCKET=${socket}`,
+      `  swarm service ls`,
+      `  swarm service ps ${SAMPLE_SERVICE}`,
+      `  swarm service scale ${SAMPLE_SERVICE}=5`,
+    );
+  }
+  lines.push(
+    "Press Ctrl-C to stop the node (its tasks stop with it; running the same command resumes it).",
+  );
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,70 @@
+/**
+ * Permissions by role. `main.ts` decides from the command line which role a command plays and
+ * runs it in a Worker that holds only that role's Deno permissions:
+ *
+ * - `client` (service, node, task, cluster, secret, config, version): dial the control socket
+ *   (read+write on that one path, which is how a unix socket is reached), the network, and the
+ *   environment. No process spawning, no other file writes, no FFI, no system info.
+ * - `node` (init, up): everything a node needs — spawn task processes, write under its state dir
+ *   and control socket, serve and dial the network, read executables and /proc — but no FFI.
+ *
+ * Role selection and the permission sets are pure, so they are tested without spawning.
+ *
+ * @module
+ */
+
+export type Role = "client" | "node";
+
+export interface RolePaths {
+  /** The node's state directory (node role). */
+  readonly stateDir?: string;
+  /** The control socket (both roles). */
+  readonly socket?: string;
+  /** Files a client command reads (e.g. `secret create -f FILE`). */
+  readonly clientReads?: readonly string[];
+}
+
+/** The shape of Deno's Worker `deno.permissions` option. */
+export interface WorkerPermissions {
+  readonly env: boolean;
+  readonly ffi: boolean;
+  readonly import: boolean;
+  readonly net: boolean;
+  readonly read: boolean | string[];
+  readonly run: boolean;
+  readonly sys: boolean;
+  readonly write: boolean | string[];
+}
+
+const NODE_COMMANDS = new Set(["init", "up", "join"]);
+
+export function roleOf(argv: readonly string[]): Role {
+  const command = argv.find((a) => !a.startsWith("-"));
+  return command !== undefined && NODE_COMMANDS.has(command) ? "node" : "client";
+}
+
+export function rolePermissions(role: Role, paths: RolePaths): WorkerPermissions {
+  const socket = paths.socket ? [paths.socket] : [];
+  if (role === "client") {
+    return {
+      env: true,
+      ffi: false,
+      import: false,
+      net: true,
+      read: [...socket, ...(paths.clientReads ?? [])],
+      run: false,
+      sys: false,
+      write: socket,
+    };
+  }
+  return {
+    env: true,
+    ffi: false,
+    import: false,
+    net: true,
+    read: true,
+    run: true,
+    sys: true,
+    write: [...(paths.stateDir ? [paths.stateDir] : []), ...socket],
+  };
+}

@@ -1,0 +1,303 @@
+/**
+ * The control API served by managers: reads come from the store, writes are store transactions
+ * (and so go through Raft). Every spec is validated before anything is written, and store errors
+ * become gRPC statuses a client can show as they are.
+ *
+ * @module
+ */
+import { clone, create } from "@bufbuild/protobuf";
+import {
+  type Cluster,
+  ClusterSchema,
+  ConfigSchema,
+  type Node,
+  NodeSchema,
+  type Secret,
+  SecretSchema,
+  type Service,
+  ServiceSchema,
+  type Task,
+  TaskSchema,
+} from "../../proto/gen/swarm/v1/objects_pb.ts";
+import { Control, ListServiceStatusesResponse_ServiceStatusSchema } from "../../proto/gen/swarm/v1/control_pb.ts";
+import { NodeRole, NodeStatus_State, TaskState } from "../../proto/gen/swarm/v1/types_pb.ts";
+import type { ServiceImpl } from "../../proto/grpc_server.ts";
+import {
+  alreadyExists,
+  failedPrecondition,
+  GrpcStatusError,
+  invalidArgument,
+  notFound,
+  unavailable,
+  unimplemented,
+} from "../../proto/grpc_status.ts";
+import type { MemoryStore } from "../store/memory_store.ts";
+import { IdConflictError, NameConflictError, ObjectNotFoundError, SequenceConflictError } from "../store/errors.ts";
+import { NotLeaderError } from "../../raft/types.ts";
+import {
+  insertServiceDefaults,
+  validateClusterSpec,
+  validateConfigSpec,
+  validateNodeSpec,
+  validateSecretSpec,
+  validateServiceSpec,
+  ValidationError,
+} from "../validate/mod.ts";
+import { filterByName, type NameFilters } from "./filters.ts";
+
+export interface ControlServerOptions {
+  readonly store: MemoryStore;
+  readonly newId: () => string;
+  readonly version: { readonly version: string; readonly nodeId: string };
+}
+
+/** Map errors the store and validation raise to statuses the client shows. */
+export function toStatus(e: unknown): unknown {
+  if (e instanceof GrpcStatusError) return e;
+  if (e instanceof ValidationError) return invalidArgument(e.message);
+  if (e instanceof NameConflictError || e instanceof IdConflictError) return alreadyExists(e.message);
+  if (e instanceof ObjectNotFoundError) return notFound(e.message);
+  if (e instanceof SequenceConflictError) return failedPrecondition(e.message);
+  if (e instanceof NotLeaderError) return unavailable(e.message);
+  return e;
+}
+
+function wrap<A extends unknown[], R>(fn: (...args: A) => Promise<R> | R): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await fn(...args);
+    } catch (e) {
+      throw toStatus(e);
+    }
+  };
+}
+
+export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Control> {
+  const { store } = o;
+  const must = <T>(value: T | undefined, kind: string, id: string): T => {
+    if (value === undefined) throw notFound(`No such ${kind}: ${id}`);
+    return value;
+  };
+  const argument = (value: string, what: string) => {
+    if (value === "") throw invalidArgument(`${what} must be given`);
+    return value;
+  };
+
+  const impl: ServiceImpl<typeof Control> = {
+    getVersion: () => ({
+      version: o.version.version,
+      denoVersion: Deno.version.deno,
+      nodeId: o.version.nodeId,
+    }),
+
+    getNode: (req) => ({ node: must(store.get("node", argument(req.nodeId, "node_id")), "node", req.nodeId) }),
+    listNodes: (req) => ({
+      nodes: filterByName(store.list("node"), nodeName, req.filters as NameFilters | undefined)
+        .filter((n) => !req.filters?.roles.length || req.filters.roles.includes(n.role)),
+    }),
+    updateNode: async (req) => {
+      const node = must(store.get("node", argument(req.nodeId, "node_id")), "node", req.nodeId);
+      if (!req.spec) throw invalidArgument("spec must be given");
+      validateNodeSpec(req.spec);
+      if (req.spec.desiredRole !== node.spec?.desiredRole) {
+        throw unimplemented("Changing a node's role (promote/demote) needs multi-manager support, which is not available yet");
+      }
+      const updated = clone(NodeSchema, node);
+      updated.spec = req.spec;
+      updated.meta = { ...updated.meta!, version: req.nodeVersion };
+      await store.update((tx) => tx.update("node", updated));
+      return { node: store.get("node", node.id) };
+    },
+    removeNode: async (req) => {
+      const node = must(store.get("node", argument(req.nodeId, "node_id")), "node", req.nodeId);
+      if (node.role === NodeRole.MANAGER) {
+        throw failedPrecondition(`Node ${node.id} is a manager: demote it before removing it`);
+      }
+      if (node.status?.state === NodeStatus_State.READY && !req.force) {
+        throw failedPrecondition(`Node ${node.id} is not down and can't be removed: stop it first, or use --force`);
+      }
+      await store.update((tx) => {
+        tx.remove("node", node);
+        for (const t of store.tasksOfNode(node.id)) {
+          if ((t.status?.state ?? 0) < TaskState.COMPLETE) {
+            const orphan = clone(TaskSchema, t);
+            orphan.status = { ...orphan.status!, state: TaskState.ORPHANED, message: "node was removed" };
+            tx.update("task", orphan);
+          }
+        }
+      });
+      return {};
+    },
+
+    getTask: (req) => ({ task: must(store.get("task", argument(req.taskId, "task_id")), "task", req.taskId) }),
+    listTasks: (req) => {
+      const f = req.filters;
+      let tasks = filterByName(store.list("task"), (t: Task) => t.annotations?.name ?? "", f as NameFilters | undefined);
+      if (f?.serviceIds.length) tasks = tasks.filter((t) => f.serviceIds.includes(t.serviceId));
+      if (f?.nodeIds.length) tasks = tasks.filter((t) => f.nodeIds.includes(t.nodeId));
+      if (f?.desiredStates.length) tasks = tasks.filter((t) => f.desiredStates.includes(t.desiredState));
+      return { tasks };
+    },
+    removeTask: async (req) => {
+      const task = must(store.get("task", argument(req.taskId, "task_id")), "task", req.taskId);
+      await store.update((tx) => tx.remove("task", task));
+      return {};
+    },
+
+    getService: (req) => {
+      const service = must(store.get("service", argument(req.serviceId, "service_id")), "service", req.serviceId);
+      if (!req.insertDefaults || !service.spec) return { service };
+      const withDefaults = clone(ServiceSchema, service);
+      withDefaults.spec = insertServiceDefaults(service.spec);
+      return { service: withDefaults };
+    },
+    listServices: (req) => ({
+      services: filterByName(store.list("service"), serviceName, req.filters as NameFilters | undefined),
+    }),
+    createService: async (req) => {
+      if (!req.spec) throw invalidArgument("spec must be given");
+      validateServiceSpec(req.spec);
+      if (req.spec.mode.case !== "replicated") {
+        throw unimplemented(`Service mode "${req.spec.mode.case ?? "none"}" is not supported yet: use replicated`);
+      }
+      const service = create(ServiceSchema, { id: o.newId(), spec: req.spec, specVersion: { index: 1n } });
+      await store.update((tx) => tx.create("service", service));
+      return { service: store.get("service", service.id) };
+    },
+    updateService: async (req) => {
+      const current = must(store.get("service", argument(req.serviceId, "service_id")), "service", req.serviceId);
+      const updated = clone(ServiceSchema, current);
+      updated.meta = { ...updated.meta!, version: req.serviceVersion };
+      if (req.rollback === 1) {
+        if (!current.previousSpec) throw failedPrecondition(`Service ${current.id} has no previous spec to roll back to`);
+        updated.spec = current.previousSpec;
+        updated.previousSpec = current.spec;
+      } else {
+        if (!req.spec) throw invalidArgument("spec must be given");
+        validateServiceSpec(req.spec);
+        if (req.spec.mode.case !== current.spec?.mode.case) {
+          throw unimplemented("Changing a service's mode is not supported: create a new service");
+        }
+        if (req.spec.annotations?.name !== current.spec?.annotations?.name) {
+          throw unimplemented("Renaming a service is not supported: create a new service");
+        }
+        updated.previousSpec = current.spec;
+        updated.spec = req.spec;
+      }
+      updated.previousSpecVersion = current.specVersion;
+      updated.specVersion = { $typeName: "swarm.v1.Version", index: (current.specVersion?.index ?? 0n) + 1n };
+      await store.update((tx) => tx.update("service", updated));
+      return { service: store.get("service", current.id) };
+    },
+    removeService: async (req) => {
+      const service = must(store.get("service", argument(req.serviceId, "service_id")), "service", req.serviceId);
+      await store.update((tx) => {
+        tx.remove("service", service);
+        for (const t of store.tasksOfService(service.id)) {
+          if (t.desiredState !== TaskState.REMOVE) {
+            const removed = clone(TaskSchema, t);
+            removed.desiredState = TaskState.REMOVE;
+            tx.update("task", removed);
+          }
+        }
+      });
+      return {};
+    },
+    listServiceStatuses: (req) => ({
+      statuses: req.services.map((id) => {
+        const service = store.get("service", id);
+        const tasks = store.tasksOfService(id);
+        const desired = service?.spec?.mode.case === "replicated" ? service.spec.mode.value.replicas : 0;
+        return create(ListServiceStatusesResponse_ServiceStatusSchema, {
+          serviceId: id,
+          desiredTasks: BigInt(desired),
+          runningTasks: BigInt(tasks.filter((t) => t.status?.state === TaskState.RUNNING && t.desiredState <= TaskState.RUNNING).length),
+          completedTasks: BigInt(tasks.filter((t) => t.status?.state === TaskState.COMPLETE).length),
+        });
+      }),
+    }),
+
+    getCluster: (req) => ({ cluster: redact(must(store.get("cluster", argument(req.clusterId, "cluster_id")), "cluster", req.clusterId)) }),
+    listClusters: () => ({ clusters: store.list("cluster").map(redact) }),
+    updateCluster: async (req) => {
+      const current = must(store.get("cluster", argument(req.clusterId, "cluster_id")), "cluster", req.clusterId);
+      if (!req.spec) throw invalidArgument("spec must be given");
+      validateClusterSpec(req.spec);
+      if (req.spec.annotations?.name !== current.spec?.annotations?.name) {
+        throw invalidArgument(`The cluster name must remain "${current.spec?.annotations?.name}"`);
+      }
+      const updated = clone(ClusterSchema, current);
+      updated.spec = req.spec;
+      updated.meta = { ...updated.meta!, version: req.clusterVersion };
+      await store.update((tx) => tx.update("cluster", updated));
+      return { cluster: redact(store.get("cluster", current.id)!) };
+    },
+
+    getSecret: (req) => ({ secret: redactSecret(must(store.get("secret", argument(req.secretId, "secret_id")), "secret", req.secretId)) }),
+    listSecrets: (req) => ({
+      secrets: filterByName(store.list("secret"), (s) => s.spec?.annotations?.name ?? "", req.filters as NameFilters | undefined).map(redactSecret),
+    }),
+    createSecret: async (req) => {
+      if (!req.spec) throw invalidArgument("spec must be given");
+      validateSecretSpec(req.spec);
+      const secret = create(SecretSchema, { id: o.newId(), spec: req.spec });
+      await store.update((tx) => tx.create("secret", secret));
+      return { secret: redactSecret(store.get("secret", secret.id)!) };
+    },
+    removeSecret: async (req) => {
+      const secret = must(store.get("secret", argument(req.secretId, "secret_id")), "secret", req.secretId);
+      const user = store.list("service").find((s) => referencesSecret(s, secret.id));
+      if (user) throw failedPrecondition(`Secret ${secret.spec?.annotations?.name} is in use by service ${user.spec?.annotations?.name}`);
+      await store.update((tx) => tx.remove("secret", secret));
+      return {};
+    },
+
+    getConfig: (req) => ({ config: must(store.get("config", argument(req.configId, "config_id")), "config", req.configId) }),
+    listConfigs: (req) => ({
+      configs: filterByName(store.list("config"), (c) => c.spec?.annotations?.name ?? "", req.filters as NameFilters | undefined),
+    }),
+    createConfig: async (req) => {
+      if (!req.spec) throw invalidArgument("spec must be given");
+      validateConfigSpec(req.spec);
+      const config = create(ConfigSchema, { id: o.newId(), spec: req.spec });
+      await store.update((tx) => tx.create("config", config));
+      return { config: store.get("config", config.id) };
+    },
+    removeConfig: async (req) => {
+      const config = must(store.get("config", argument(req.configId, "config_id")), "config", req.configId);
+      const user = store.list("service").find((s) => referencesConfig(s, config.id));
+      if (user) throw failedPrecondition(`Config ${config.spec?.annotations?.name} is in use by service ${user.spec?.annotations?.name}`);
+      await store.update((tx) => tx.remove("config", config));
+      return {};
+    },
+  };
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(impl)) wrapped[name] = wrap(fn as (...a: unknown[]) => unknown);
+  return wrapped as ServiceImpl<typeof Control>;
+}
+
+const nodeName = (n: Node) => n.spec?.annotations?.name || n.description?.hostname || "";
+const serviceName = (s: Service) => s.spec?.annotations?.name ?? "";
+
+/** Private key material never leaves the managers. */
+function redact(cluster: Cluster): Cluster {
+  const c = clone(ClusterSchema, cluster);
+  if (c.rootCa) c.rootCa.caKey = new Uint8Array();
+  c.unlockKeys = [];
+  c.networkBootstrapKeys = [];
+  return c;
+}
+
+/** Secret data is never returned. */
+function redactSecret(secret: Secret): Secret {
+  const s = clone(SecretSchema, secret);
+  if (s.spec) s.spec.data = new Uint8Array();
+  return s;
+}
+
+function runtimeRefs(s: Service) {
+  const rt = s.spec?.task?.runtime;
+  return rt?.case === undefined ? { secrets: [], configs: [] } : rt.value;
+}
+const referencesSecret = (s: Service, id: string) => runtimeRefs(s).secrets.some((r) => r.secretId === id);
+const referencesConfig = (s: Service, id: string) => runtimeRefs(s).configs.some((r) => r.configId === id);

@@ -1,0 +1,250 @@
+/**
+ * The dispatcher: agents open a session, heartbeat, receive their task assignments as a stream
+ * (one COMPLETE set, then INCREMENTAL changes), and report task statuses in batches.
+ *
+ * A node whose heartbeats stop for `heartbeatPeriod × 3` is marked DOWN ("heartbeat failure");
+ * the orchestrator then moves its tasks. Status reports may only move a task forward, and only
+ * for tasks assigned to the caller.
+ *
+ * @module
+ */
+import { clone, create } from "@bufbuild/protobuf";
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { type Node, NodeSchema, type Task, TaskSchema } from "../../proto/gen/swarm/v1/objects_pb.ts";
+import {
+  type AssignmentChange,
+  AssignmentChange_Action,
+  AssignmentChangeSchema,
+  AssignmentsMessage_Type,
+  Dispatcher,
+  type TaskStatusUpdate,
+} from "../../proto/gen/swarm/v1/dispatcher_pb.ts";
+import { NodeStatus_State, TaskState, TaskStatusSchema } from "../../proto/gen/swarm/v1/types_pb.ts";
+import type { CallContext, ServiceImpl } from "../../proto/grpc_server.ts";
+import { notFound, permissionDenied } from "../../proto/grpc_status.ts";
+import { durationFromMs } from "../duration.ts";
+import type { MemoryStore } from "../store/memory_store.ts";
+import { authenticate } from "../auth.ts";
+import { Notifier } from "../notifier.ts";
+
+export interface DispatcherOptions {
+  readonly store: MemoryStore;
+  readonly clusterId: string;
+  readonly managerId: string;
+  readonly now: () => Date;
+  readonly newId: () => string;
+  /** @default 5000 */
+  readonly heartbeatPeriodMs?: number;
+  /** Managers to list in session messages. */
+  readonly managers: () => { nodeId: string; addr: string }[];
+  /** Wait after the last change before sending an incremental assignment. @default 100 */
+  readonly assignmentBatchMs?: number;
+  readonly log?: (message: string) => void;
+}
+
+interface Session {
+  readonly id: string;
+  expiry: ReturnType<typeof setTimeout> | undefined;
+}
+
+export class DispatcherService {
+  readonly #o: DispatcherOptions;
+  readonly #sessions = new Map<string, Session>();
+  #stopped = false;
+
+  constructor(options: DispatcherOptions) {
+    this.#o = options;
+  }
+
+  get heartbeatPeriodMs(): number {
+    return this.#o.heartbeatPeriodMs ?? 5_000;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const s of this.#sessions.values()) clearTimeout(s.expiry);
+    this.#sessions.clear();
+  }
+
+  impl(): ServiceImpl<typeof Dispatcher> {
+    const o = this.#o;
+    const worker = (ctx: CallContext) => authenticate(o.store, o.clusterId, ctx, ["worker", "manager"]).nodeId;
+    return {
+      session: (req, ctx) => {
+        const nodeId = worker(ctx);
+        const node = o.store.get("node", nodeId);
+        if (!node) throw notFound(`Node ${nodeId} is not registered in this cluster: join it again`);
+        return this.#session(nodeId, req.description, req.knownTasks, ctx);
+      },
+      heartbeat: (req, ctx) => {
+        const nodeId = worker(ctx);
+        this.#checkSession(nodeId, req.sessionId);
+        this.#armExpiry(nodeId);
+        return { period: durationFromMs(this.heartbeatPeriodMs) };
+      },
+      updateTaskStatus: async (req, ctx) => {
+        const nodeId = worker(ctx);
+        this.#checkSession(nodeId, req.sessionId);
+        await this.#applyStatuses(nodeId, req.updates);
+        return {};
+      },
+      assignments: (req, ctx) => {
+        const nodeId = worker(ctx);
+        this.#checkSession(nodeId, req.sessionId);
+        return this.#assignments(nodeId, ctx.signal);
+      },
+    };
+  }
+
+  async *#session(
+    nodeId: string,
+    description: Node["description"],
+    knownTasks: readonly TaskStatusUpdate[],
+    ctx: CallContext,
+  ) {
+    const o = this.#o;
+    const previous = this.#sessions.get(nodeId);
+    if (previous) clearTimeout(previous.expiry);
+    const session: Session = { id: o.newId(), expiry: undefined };
+    this.#sessions.set(nodeId, session);
+    await this.#markNode(nodeId, NodeStatus_State.READY, "", description, peerAddress(ctx.peer));
+    // Statuses the agent kept across its own restart (e.g. tasks that ended meanwhile).
+    await this.#applyStatuses(nodeId, knownTasks);
+    this.#armExpiry(nodeId);
+    const message = () => ({
+      sessionId: session.id,
+      ...(o.store.get("node", nodeId) ? { node: o.store.get("node", nodeId) } : {}),
+      managers: o.managers().map((m) => ({ nodeId: m.nodeId, addr: m.addr, weight: 10n })),
+    });
+    yield message();
+    // Keep the stream open: the agent treats its end as a lost session.
+    const changed = new Notifier();
+    const unwatch = o.store.watch((events) => {
+      if (events.some((e) => e.kind === "node" && e.object.id === nodeId)) changed.notify();
+    });
+    try {
+      while (await changed.wait(ctx.signal)) {
+        if (this.#sessions.get(nodeId) !== session) return;
+        yield message();
+      }
+    } finally {
+      unwatch();
+    }
+  }
+
+  #checkSession(nodeId: string, sessionId: string): void {
+    if (this.#sessions.get(nodeId)?.id !== sessionId) {
+      throw notFound(`Session ${sessionId} of node ${nodeId} is unknown or has expired: open a new session`);
+    }
+  }
+
+  #armExpiry(nodeId: string): void {
+    const session = this.#sessions.get(nodeId);
+    if (!session || this.#stopped) return;
+    clearTimeout(session.expiry);
+    session.expiry = setTimeout(() => {
+      if (this.#sessions.get(nodeId) !== session) return;
+      this.#sessions.delete(nodeId);
+      this.#markNode(nodeId, NodeStatus_State.DOWN, "heartbeat failure").catch((e) =>
+        this.#o.log?.(`marking node ${nodeId} down failed: ${e}`)
+      );
+    }, this.heartbeatPeriodMs * 3);
+  }
+
+  async #markNode(
+    nodeId: string,
+    state: NodeStatus_State,
+    message: string,
+    description?: Node["description"],
+    addr?: string,
+  ): Promise<void> {
+    const node = this.#o.store.get("node", nodeId);
+    if (!node) return;
+    const updated = clone(NodeSchema, node);
+    updated.status = { $typeName: "swarm.v1.NodeStatus", state, message, addr: addr ?? node.status?.addr ?? "" };
+    if (description) updated.description = description;
+    await this.#o.store.update((tx) => tx.update("node", updated));
+  }
+
+  async #applyStatuses(nodeId: string, updates: readonly TaskStatusUpdate[]): Promise<void> {
+    const o = this.#o;
+    const changed: Task[] = [];
+    for (const u of updates) {
+      const task = o.store.get("task", u.taskId);
+      if (!task || !u.status) continue; // Unknown tasks are ignored, as in SwarmKit.
+      if (task.nodeId !== nodeId) {
+        throw permissionDenied(`Task ${u.taskId} is not assigned to node ${nodeId}`);
+      }
+      const stored = task.status?.state ?? TaskState.NEW;
+      if (u.status.state < stored) continue; // Only forward.
+      if (u.status.state === stored && u.status.message === task.status?.message && u.status.err === task.status?.err) continue;
+      const t = clone(TaskSchema, task);
+      t.status = clone(TaskStatusSchema, u.status);
+      t.status!.appliedBy = o.managerId;
+      t.status!.appliedAt = timestampFromDate(o.now());
+      changed.push(t);
+    }
+    if (changed.length === 0) return;
+    await o.store.update((tx) => changed.forEach((t) => tx.update("task", t)));
+  }
+
+  async *#assignments(nodeId: string, signal: AbortSignal) {
+    const o = this.#o;
+    const isMine = (t: Task) => t.nodeId === nodeId && (t.status?.state ?? 0) >= TaskState.ASSIGNED;
+    // What the agent has been sent, by task: the desired state it knows.
+    const sent = new Map<string, TaskState>();
+    const initial = o.store.tasksOfNode(nodeId).filter(isMine);
+    for (const t of initial) sent.set(t.id, t.desiredState);
+    let sequence = 0;
+    const label = () => `${nodeId}-${++sequence}`;
+    let last = label();
+    yield {
+      type: AssignmentsMessage_Type.COMPLETE,
+      resultsIn: last,
+      changes: initial.map((t) => change(t, AssignmentChange_Action.UPDATE)),
+    };
+    const dirty = new Notifier();
+    const unwatch = o.store.watch((events, reset) => {
+      if (reset || events.some((e) => e.kind === "task" && (e.object.nodeId === nodeId || (e.old as Task | undefined)?.nodeId === nodeId))) {
+        dirty.notify();
+      }
+    });
+    try {
+      while (await dirty.wait(signal)) {
+        // Let a burst of changes land, then send them as one message.
+        await new Promise((r) => setTimeout(r, o.assignmentBatchMs ?? 100));
+        const changes: AssignmentChange[] = [];
+        const current = new Map(o.store.tasksOfNode(nodeId).filter(isMine).map((t) => [t.id, t]));
+        for (const [id, t] of current) {
+          if (sent.get(id) !== t.desiredState) {
+            sent.set(id, t.desiredState);
+            changes.push(change(t, AssignmentChange_Action.UPDATE));
+          }
+        }
+        for (const id of [...sent.keys()]) {
+          if (!current.has(id)) {
+            sent.delete(id);
+            changes.push(change(create(TaskSchema, { id }), AssignmentChange_Action.REMOVE));
+          }
+        }
+        if (changes.length === 0) continue;
+        const appliesTo = last;
+        last = label();
+        yield { type: AssignmentsMessage_Type.INCREMENTAL, appliesTo, resultsIn: last, changes };
+      }
+    } finally {
+      unwatch();
+    }
+  }
+}
+
+function change(task: Task, action: AssignmentChange_Action): AssignmentChange {
+  return create(AssignmentChangeSchema, { action, assignment: { item: { case: "task", value: task } } });
+}
+
+/** "ipv4:1.2.3.4:5678" or "1.2.3.4:5678" → "1.2.3.4". */
+function peerAddress(peer: string): string {
+  const p = peer.replace(/^ipv[46]:/, "");
+  const colon = p.lastIndexOf(":");
+  return colon > 0 ? p.slice(0, colon).replace(/^\[|\]$/g, "") : p;
+}

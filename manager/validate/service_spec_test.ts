@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { ServiceSpecSchema } from "../../proto/gen/swarm/v1/specs_pb.ts";
+import type { ServiceSpec } from "../../proto/gen/swarm/v1/specs_pb.ts";
+import { validateServiceSpec } from "./service_spec.ts";
+
+type Init = Exclude<MessageInitShape<typeof ServiceSpecSchema>, ServiceSpec>;
+
+function spec(patch: Init = {}): ServiceSpec {
+  return create(ServiceSpecSchema, {
+    annotations: { name: "web", labels: { tier: "front" } },
+    task: { runtime: { case: "process", value: { command: "sleep" } } },
+    mode: { case: "replicated", value: { replicas: 3 } },
+    ...patch,
+  });
+}
+
+Deno.test("validateServiceSpec accepts every mode", () => {
+  validateServiceSpec(spec());
+  validateServiceSpec(spec({ mode: { case: "global", value: {} } }));
+  validateServiceSpec(
+    spec({ mode: { case: "replicatedJob", value: { maxConcurrent: 2, totalCompletions: 10 } } }),
+  );
+  validateServiceSpec(spec({ mode: { case: "globalJob", value: {} } }));
+  validateServiceSpec(spec({ update: { parallelism: 2 }, rollback: { parallelism: 1 } }));
+});
+
+Deno.test("validateServiceSpec wants a spec and a name", () => {
+  assert.throws(() => validateServiceSpec(undefined), {
+    name: "ValidationError",
+    message: /missing service spec/,
+  });
+  const unnamed = spec();
+  unnamed.annotations = undefined;
+  assert.throws(() => validateServiceSpec(unnamed), /missing service name/);
+  assert.throws(
+    () => validateServiceSpec(spec({ annotations: { name: "Web!" } })),
+    /invalid service name "Web!"/,
+  );
+  assert.throws(
+    () =>
+      validateServiceSpec(
+        spec({ annotations: { name: "web", labels: { "": "x" } } }),
+      ),
+    /invalid service label with an empty key/,
+  );
+});
+
+Deno.test("validateServiceSpec wants a task with a command", () => {
+  const noTask = spec();
+  noTask.task = undefined;
+  assert.throws(() => validateServiceSpec(noTask), /missing command/);
+});
+
+Deno.test("validateServiceSpec wants a mode", () => {
+  assert.throws(
+    () => validateServiceSpec(spec({ mode: { case: undefined } })),
+    /missing service mode/,
+  );
+});
+
+Deno.test("validateServiceSpec refuses an update config on jobs", () => {
+  const modes: NonNullable<Init["mode"]>[] = [
+    { case: "replicatedJob", value: { maxConcurrent: 1, totalCompletions: 1 } },
+    { case: "globalJob", value: {} },
+  ];
+  for (const mode of modes) {
+    const job = spec({ mode, update: {} });
+    assert.throws(
+      () => validateServiceSpec(job),
+      /jobs run to completion and cannot have an update config/,
+    );
+  }
+});
+
+Deno.test("validateServiceSpec checks update and rollback configs", () => {
+  assert.throws(
+    () => validateServiceSpec(spec({ update: { maxFailureRatio: 2 } })),
+    /invalid update max failure ratio 2/,
+  );
+  assert.throws(
+    () => validateServiceSpec(spec({ rollback: { maxFailureRatio: -1 } })),
+    /invalid rollback max failure ratio -1/,
+  );
+});

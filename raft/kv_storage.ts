@@ -1,0 +1,1026 @@
+/**
+ * Durable Raft storage on Deno KV: the log, the hard state and the latest snapshot of one member.
+ *
+ * Key layout (a range read over `["e"]` returns the log in order):
+ *
+ * | Key | Value |
+ * |---|---|
+ * | `["m"]` | the meta record: format version, member and cluster ID, first/last index, hard state, snapshot descriptor |
+ * | `["e", start, chunk]` | one chunk (≤ 64 KiB) of a *record*: consecutive entries from index `start` |
+ * | `["s", generation, chunk]` | one chunk of the snapshot whose descriptor in the meta names `generation` |
+ *
+ * A save packs its entries into records of up to 64 KiB (one KV row for a typical Ready; an entry
+ * larger than that is a record of its own, split into chunks). A record supersedes whatever
+ * records earlier in key order hold at or after its `start`: replacing a conflicting suffix
+ * writes new records from the conflict index and deletes the records that start after it, and the
+ * record that straddles the conflict keeps serving only its head. Entries outside
+ * `firstIndex..lastIndex` of the meta record are never served.
+ *
+ * Every value is a `Uint8Array` that starts with a CRC-32 of the rest of it; chunks repeat their
+ * own key (start/generation and chunk number) inside the checksummed part, so a value that is
+ * damaged, lost or moved is detected on {@link KvRaftStorage.load}, as are gaps and truncated
+ * records or snapshots.
+ *
+ * Each `save` is one `kv.atomic()` commit (one fsync) unless it exceeds Deno KV's limits (1,000
+ * mutations, 800 KiB); then it is split into several commits, each of which leaves a consistent
+ * log behind: the meta record is written in every commit and is the only authority on which
+ * entries are live, and records that a truncation removes are deleted before the last index
+ * passes their start. Keys that can never be written again (compacted records, an older snapshot
+ * generation) are deleted a few hundred at a time by the writes that follow, so that `compact`
+ * is one small commit; whatever is left when the store closes is deleted by the next `load`.
+ *
+ * @module
+ */
+import type { ConfState, Entry, HardState, MemberId, Snapshot } from "./types.ts";
+
+/** The layout version written into the meta record. */
+export const KV_STORAGE_FORMAT_VERSION = 1;
+
+/** Most payload bytes in one chunk value (Deno KV refuses values above 64 KiB). Records are
+ * packed up to this size. */
+export const KV_CHUNK_BYTES = 65_536 - 64;
+
+const MAX_MUTATIONS = 1_000 - 2; // leave room for the meta record
+const MAX_COMMIT_BYTES = 780_000; // Deno KV: 819,200 bytes of keys and values per commit
+const KEY_BYTES = 32; // an upper bound for one of our encoded keys
+/** Deletions of dead keys that ride along with each write (at least; see #sweep). */
+const SWEEP_PER_WRITE = 256;
+
+const META_KEY: Deno.KvKey = ["m"];
+const ENTRY_PREFIX = "e";
+const SNAP_PREFIX = "s";
+
+const TYPE_RECORD = 1;
+const TYPE_SNAP = 2;
+const TYPE_META = 3;
+const RECORD_HEADER = 32;
+const ENTRY_OVERHEAD = 13; // term f64, kind u8, length u32
+const SNAP_HEADER = 24;
+const META_HEADER = 8;
+
+/** The stored data is damaged, incomplete, of an unknown format, or belongs to another member. */
+export class CorruptStorageError extends Error {
+  override readonly name = "CorruptStorageError";
+  /** The Deno KV file that was refused. */
+  readonly path: string;
+  /** What is wrong, e.g. "entry 17 is missing (gap between 16 and 18)". */
+  readonly problem: string;
+  constructor(path: string, problem: string, options?: ErrorOptions) {
+    super(
+      `Raft storage ${path} is refused: ${problem}. Restore this member's data from a backup, ` +
+        `or remove the member from the cluster and join it again with an empty data directory`,
+      options,
+    );
+    this.path = path;
+    this.problem = problem;
+  }
+}
+
+/** A write did not become durable (disk full, I/O error, concurrent writer). The storage then
+ * refuses every later write: the member must stop acknowledging and be restarted. */
+export class StorageWriteError extends Error {
+  override readonly name = "StorageWriteError";
+  readonly path: string;
+  constructor(path: string, detail: string, options?: ErrorOptions) {
+    super(
+      `Raft storage ${path} could not write durably: ${detail}. This member stops acknowledging; ` +
+        `fix the disk (space, permissions) and restart it`,
+      options,
+    );
+    this.path = path;
+  }
+}
+
+/** The subset of `Deno.Kv` the storage uses; tests wrap it to inject faults. */
+export interface KvLike {
+  get(key: Deno.KvKey): Promise<Deno.KvEntryMaybe<unknown>>;
+  list(selector: Deno.KvListSelector, options?: Deno.KvListOptions): AsyncIterable<
+    Deno.KvEntry<unknown>
+  >;
+  atomic(): KvAtomicLike;
+  close(): void;
+}
+
+/** The subset of `Deno.AtomicOperation` the storage uses. */
+export interface KvAtomicLike {
+  check(...checks: Deno.AtomicCheck[]): KvAtomicLike;
+  set(key: Deno.KvKey, value: unknown): KvAtomicLike;
+  delete(key: Deno.KvKey): KvAtomicLike;
+  commit(): Promise<Deno.KvCommitResult | Deno.KvCommitError>;
+}
+
+export interface KvRaftStorageOptions {
+  /** This member's ID. A store written by another member is refused. */
+  readonly memberId: MemberId;
+  /** The cluster's ID. A store of another cluster is refused. */
+  readonly clusterId: string;
+  /** Opens the Deno KV database (tests pass a fault-injecting wrapper).
+   * @default Deno.openKv */
+  readonly openKv?: (path: string) => Promise<KvLike>;
+}
+
+/** What one Ready asks to make durable (see `types.ts` for the order). */
+export interface SaveBatch {
+  readonly hardState?: HardState;
+  /** Contiguous entries; those overlapping the stored log replace it from their first index. */
+  readonly entries: readonly Entry[];
+  /** A snapshot received from the leader: it replaces the whole log. */
+  readonly snapshot?: Snapshot;
+}
+
+/** Everything needed to rebuild the in-memory log after a restart. */
+export interface KvRaftState {
+  readonly hardState: HardState;
+  /** The snapshot's membership (none without a snapshot: a new cluster's membership is in its
+   * first entries, see `bootstrapLog`). */
+  readonly conf: ConfState;
+  /** The latest snapshot; index 0 and empty data when there is none. */
+  readonly snapshot: Snapshot;
+  /** The stored log, in order: indices `firstIndex..lastIndex` (some may precede the snapshot). */
+  readonly entries: readonly Entry[];
+  readonly firstIndex: number;
+  readonly lastIndex: number;
+}
+
+interface SnapDescriptor {
+  readonly gen: number;
+  readonly index: number;
+  readonly term: number;
+  readonly conf: ConfState;
+  readonly size: number;
+  readonly chunks: number;
+  readonly crc: number;
+}
+
+interface Meta {
+  readonly format: number;
+  readonly memberId: MemberId;
+  readonly clusterId: string;
+  /** Lowest live entry index; `lastIndex + 1` when the log is empty. */
+  readonly firstIndex: number;
+  readonly lastIndex: number;
+  readonly hardState: HardState;
+  readonly snapshot: SnapDescriptor | null;
+  /** Next snapshot generation to write. */
+  readonly nextGen: number;
+}
+
+interface Mutation {
+  readonly key: Deno.KvKey;
+  /** Absent: delete the key. */
+  readonly value?: Uint8Array;
+}
+
+/** A group of mutations that must land in one commit, optionally followed by a new meta (or
+ * just a new last index, the cheap common case). */
+interface Unit {
+  readonly ops: Mutation[];
+  readonly meta?: Meta;
+  readonly lastIndex?: number;
+}
+
+/** A live record: keys `["e", start, 0..chunks)`, serving entries `start..end`. */
+interface RecordInfo {
+  readonly start: number;
+  /** Last entry it serves: a later record or a truncation may have cut its tail. */
+  end: number;
+  readonly chunks: number;
+}
+
+const EMPTY_HARD_STATE: HardState = { term: 0, vote: "", commit: 0 };
+const EMPTY_CONF: ConfState = { voters: [], learners: [] };
+const EMPTY = new Uint8Array(0);
+
+/** Durable Raft log, hard state and snapshot of one member in one Deno KV file. */
+export class KvRaftStorage {
+  readonly path: string;
+  readonly #kv: KvLike;
+  #meta: Meta;
+  #versionstamp: string;
+  /** Live records in key order. */
+  #records: RecordInfo[] = [];
+  #initial: KvRaftState | undefined;
+  /** Dead keys that can never be written again (below the first index, older snapshot
+   * generations), deleted a few at a time by later writes; `load` deletes any left over. */
+  #dead: Deno.KvKey[] = [];
+  #failure: StorageWriteError | undefined;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+
+  private constructor(path: string, kv: KvLike, meta: Meta, versionstamp: string) {
+    this.path = path;
+    this.#kv = kv;
+    this.#meta = meta;
+    this.#versionstamp = versionstamp;
+  }
+
+  /** Opens (creating if needed) the store at `path` and verifies all of it.
+   * @throws {CorruptStorageError} when anything stored is damaged or belongs elsewhere. */
+  static async open(path: string, options: KvRaftStorageOptions): Promise<KvRaftStorage> {
+    const slash = path.lastIndexOf("/");
+    if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
+    const kv = await (options.openKv ?? Deno.openKv)(path);
+    try {
+      let got = await kv.get(META_KEY);
+      if (got.value === null) {
+        for await (const _ of kv.list({ prefix: [] }, { limit: 1 })) {
+          throw new CorruptStorageError(path, "the meta record is missing but data is present");
+        }
+        const meta: Meta = {
+          format: KV_STORAGE_FORMAT_VERSION,
+          memberId: options.memberId,
+          clusterId: options.clusterId,
+          firstIndex: 1,
+          lastIndex: 0,
+          hardState: EMPTY_HARD_STATE,
+          snapshot: null,
+          nextGen: 1,
+        };
+        const res = await kv.atomic().check({ key: META_KEY, versionstamp: null })
+          .set(META_KEY, encodeMeta(meta)).commit();
+        if (!res.ok) throw new StorageWriteError(path, "another process created the store");
+        got = await kv.get(META_KEY);
+      }
+      const meta = decodeMeta(path, got.value);
+      if (meta.memberId !== options.memberId || meta.clusterId !== options.clusterId) {
+        throw new CorruptStorageError(
+          path,
+          `it belongs to member ${meta.memberId} of cluster ${meta.clusterId}, ` +
+            `not to member ${options.memberId} of cluster ${options.clusterId}`,
+        );
+      }
+      const storage = new KvRaftStorage(path, kv, meta, got.versionstamp ?? "");
+      storage.#initial = await storage.#scan();
+      return storage;
+    } catch (e) {
+      kv.close();
+      throw e;
+    }
+  }
+
+  /** The stored state, verified (the first call returns what `open` verified). */
+  load(): Promise<KvRaftState> {
+    const initial = this.#initial;
+    this.#initial = undefined;
+    if (initial !== undefined) return Promise.resolve(initial);
+    return this.#serial(() => this.#scan());
+  }
+
+  get firstIndex(): number {
+    return this.#meta.firstIndex;
+  }
+
+  get lastIndex(): number {
+    return this.#meta.lastIndex;
+  }
+
+  /** Makes one Ready durable: snapshot (replacing the log), then entries (replacing a
+   * conflicting suffix), then hard state. Resolves once all of it is synced.
+   * @throws {StorageWriteError} when it could not; every later write then fails too. */
+  save(batch: SaveBatch): Promise<void> {
+    return this.#serial(() => this.#write(this.#planSave(batch)));
+  }
+
+  /** Stores a snapshot taken locally at an index of the log, keeping the log. */
+  saveSnapshot(snapshot: Snapshot): Promise<void> {
+    return this.#serial(() => this.#write(this.#planLocalSnapshot(snapshot)));
+  }
+
+  /** Deletes entries up to and including `index`, which the stored snapshot must cover. */
+  compact(index: number): Promise<void> {
+    return this.#serial(() => this.#write(this.#planCompact(index)));
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#kv.close();
+  }
+
+  #serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(() => {
+      if (this.#closed) throw new Error(`Raft storage ${this.path} is closed`);
+      if (this.#failure !== undefined) {
+        throw new StorageWriteError(this.path, "an earlier write failed", {
+          cause: this.#failure,
+        });
+      }
+      return op();
+    });
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  // ---- planning: turn a request into units; each unit leaves the store consistent ----
+
+  #planSave(batch: SaveBatch): Unit[] {
+    const units: Unit[] = [];
+    let meta = this.#meta;
+    /** Records replaced by this save: deleted before the last index passes their start. */
+    const removed: RecordInfo[] = [];
+    const snap = batch.snapshot;
+    if (snap !== undefined && snap.meta.index > 0) {
+      if (meta.snapshot !== null && snap.meta.index <= meta.snapshot.index) {
+        throw new RangeError(
+          `Snapshot at index ${snap.meta.index} is not newer than the stored one at ` +
+            `${meta.snapshot.index}`,
+        );
+      }
+      const { descriptor, units: chunkUnits } = snapshotUnits(snap, meta.nextGen);
+      units.push(...chunkUnits);
+      for (const r of this.#records) {
+        // Records starting at or below the snapshot index can never be rewritten: sweep them
+        // later. Those after it must go now, as the entries after the snapshot reuse their keys.
+        if (r.start <= snap.meta.index) this.#dead.push(...recordKeys(r.start, r.chunks));
+        else removed.push(r);
+      }
+      this.#records = [];
+      const old = meta.snapshot;
+      meta = {
+        ...meta,
+        firstIndex: snap.meta.index + 1,
+        lastIndex: snap.meta.index,
+        snapshot: descriptor,
+        nextGen: meta.nextGen + 1,
+        hardState: {
+          ...meta.hardState,
+          commit: Math.max(meta.hardState.commit, snap.meta.index),
+        },
+      };
+      units.push({ ops: [], meta });
+      if (old !== null) this.#dead.push(...snapshotKeys(old));
+    }
+    const hs = batch.hardState;
+    if (hs !== undefined && (hs.term !== meta.hardState.term || hs.vote !== meta.hardState.vote)) {
+      // Term and vote first: an entry must never be durable with a term the hard state lacks.
+      meta = { ...meta, hardState: { ...hs, commit: meta.hardState.commit } };
+      units.push({ ops: [], meta });
+    }
+    const entries = batch.entries;
+    const first = entries[0];
+    const writes: { start: number; end: number; values: Uint8Array[] }[] = [];
+    if (first !== undefined) {
+      if (first.index < meta.firstIndex || first.index > meta.lastIndex + 1) {
+        throw new RangeError(
+          `Entries from index ${first.index} do not attach to the stored log ` +
+            `${meta.firstIndex}..${meta.lastIndex}`,
+        );
+      }
+      const last = entries[entries.length - 1] as Entry;
+      if (last.index !== first.index + entries.length - 1) {
+        throw new RangeError(`Entries ${first.index}..${last.index} are not contiguous`);
+      }
+      if (first.index <= meta.lastIndex) {
+        // A conflicting suffix: truncate first, so that every later commit is a valid log.
+        meta = { ...meta, lastIndex: first.index - 1 };
+        units.push({ ops: [], meta });
+      }
+      // Records are in start order with non-decreasing ends: only the tail can be affected.
+      const records = this.#records;
+      while (
+        records.length > 0 && (records[records.length - 1] as RecordInfo).start >= first.index
+      ) {
+        removed.push(records.pop() as RecordInfo);
+      }
+      const straddling = records[records.length - 1];
+      if (straddling !== undefined && straddling.end >= first.index) {
+        straddling.end = first.index - 1;
+      }
+      for (const group of packRecords(entries)) {
+        const start = (group[0] as Entry).index;
+        const end = start + group.length - 1;
+        writes.push({ start, end, values: encodeRecord(start, group) });
+      }
+      meta = { ...meta, lastIndex: last.index };
+    }
+    // Deletions of replaced records, before any new record can make them look live again.
+    const rewritten = new Set(
+      removed.length === 0 ? [] : writes.flatMap((w) => w.values.map((_, c) => `${w.start}/${c}`)),
+    );
+    let dels: Mutation[] = [];
+    for (const r of removed) {
+      for (let c = 0; c < r.chunks; c++) {
+        if (rewritten.has(`${r.start}/${c}`)) continue;
+        dels.push({ key: [ENTRY_PREFIX, r.start, c] });
+        if (dels.length === 900) {
+          units.push({ ops: dels });
+          dels = [];
+        }
+      }
+    }
+    if (dels.length > 0) units.push({ ops: dels });
+    for (const w of writes) {
+      const ops = w.values.map((value, c): Mutation => ({
+        key: [ENTRY_PREFIX, w.start, c],
+        value,
+      }));
+      // Chunks after the first go in units of their own so that huge records can span commits.
+      if (ops.length === 1) units.push({ ops, lastIndex: w.end });
+      else {
+        for (const op of ops) units.push({ ops: [op] });
+        units.push({ ops: [], lastIndex: w.end });
+      }
+      this.#records.push({ start: w.start, end: w.end, chunks: w.values.length });
+    }
+    if (hs !== undefined) {
+      meta = { ...meta, hardState: hs };
+      units.push({ ops: [], meta });
+    }
+    this.#sweep(units, 2 * writes.length);
+    return units;
+  }
+
+  /** Adds deletions of dead keys to a write: at least {@link SWEEP_PER_WRITE}, and `more` when a
+   * write is large, so that deletion keeps pace with the log. */
+  #sweep(units: Unit[], more: number): void {
+    const n = Math.min(this.#dead.length, Math.max(SWEEP_PER_WRITE, Math.min(more, 900)));
+    if (n === 0) return;
+    const ops: Mutation[] = [];
+    for (let i = 0; i < n; i++) ops.push({ key: this.#dead.pop() as Deno.KvKey });
+    units.push({ ops });
+  }
+
+  #planLocalSnapshot(snap: Snapshot): Unit[] {
+    const meta = this.#meta;
+    const index = snap.meta.index;
+    if (index < meta.firstIndex - 1 || index > meta.lastIndex) {
+      throw new RangeError(
+        `Snapshot index ${index} is outside the stored log ${meta.firstIndex}..${meta.lastIndex}`,
+      );
+    }
+    if (meta.snapshot !== null && index <= meta.snapshot.index) {
+      throw new RangeError(
+        `Snapshot at index ${index} is not newer than the stored one at ${meta.snapshot.index}`,
+      );
+    }
+    const { descriptor, units } = snapshotUnits(snap, meta.nextGen);
+    units.push({ ops: [], meta: { ...meta, snapshot: descriptor, nextGen: meta.nextGen + 1 } });
+    if (meta.snapshot !== null) this.#dead.push(...snapshotKeys(meta.snapshot));
+    this.#sweep(units, 0);
+    return units;
+  }
+
+  #planCompact(index: number): Unit[] {
+    const meta = this.#meta;
+    const covered = meta.snapshot?.index ?? 0;
+    if (index > covered) {
+      throw new RangeError(
+        `Cannot compact the log to ${index}: the stored snapshot covers only up to ${covered}`,
+      );
+    }
+    if (index < meta.firstIndex) return [];
+    // One small commit; the keys of records wholly below the new first index are swept later.
+    const units: Unit[] = [{ ops: [], meta: { ...meta, firstIndex: index + 1 } }];
+    let drop = 0;
+    for (const r of this.#records) {
+      if (r.end > index) break;
+      this.#dead.push(...recordKeys(r.start, r.chunks));
+      drop++;
+    }
+    this.#records.splice(0, drop);
+    this.#sweep(units, 0);
+    return units;
+  }
+
+  // ---- writing: pack units into as few commits as Deno KV allows ----
+
+  async #write(units: Unit[]): Promise<void> {
+    let ops: Mutation[] = [];
+    let bytes = 0;
+    let meta: Meta | undefined; // the latest full meta of a unit in this commit
+    let last: number | undefined; // a later last index on top of it
+    const current = () =>
+      meta === undefined && last === undefined
+        ? undefined
+        : last === undefined
+        ? meta
+        : { ...(meta ?? this.#meta), lastIndex: last };
+    for (const unit of units) {
+      let unitBytes = 0;
+      for (const op of unit.ops) unitBytes += KEY_BYTES + (op.value?.byteLength ?? 0);
+      if (
+        ops.length > 0 &&
+        (ops.length + unit.ops.length > MAX_MUTATIONS || bytes + unitBytes > MAX_COMMIT_BYTES)
+      ) {
+        await this.#commit(ops, current());
+        ops = [];
+        bytes = 0;
+        meta = last = undefined;
+      }
+      for (const op of unit.ops) ops.push(op);
+      bytes += unitBytes;
+      if (unit.meta !== undefined) {
+        meta = unit.meta;
+        last = undefined;
+      }
+      if (unit.lastIndex !== undefined) last = unit.lastIndex;
+    }
+    const final = current();
+    if (ops.length > 0 || final !== undefined) await this.#commit(ops, final);
+  }
+
+  async #commit(ops: Mutation[], meta: Meta | undefined): Promise<void> {
+    const atomic = this.#kv.atomic().check({ key: META_KEY, versionstamp: this.#versionstamp });
+    for (const op of ops) {
+      if (op.value === undefined) atomic.delete(op.key);
+      else atomic.set(op.key, op.value);
+    }
+    // The meta record is written in every commit so that its versionstamp fences other writers.
+    atomic.set(META_KEY, encodeMeta(meta ?? this.#meta));
+    let result: Deno.KvCommitResult | Deno.KvCommitError;
+    try {
+      result = await atomic.commit();
+    } catch (e) {
+      this.#failure = new StorageWriteError(this.path, describe(e), { cause: e });
+      throw this.#failure;
+    }
+    if (!result.ok) {
+      this.#failure = new StorageWriteError(
+        this.path,
+        "another process changed the store (is a second member using this data directory?)",
+      );
+      throw this.#failure;
+    }
+    this.#versionstamp = result.versionstamp;
+    if (meta !== undefined) this.#meta = meta;
+  }
+
+  // ---- reading and verifying ----
+
+  async #scan(): Promise<KvRaftState> {
+    const path = this.path;
+    const got = await this.#kv.get(META_KEY);
+    const meta = decodeMeta(path, got.value);
+    const garbage: Deno.KvKey[] = [];
+    const snapshot = await this.#readSnapshot(meta, garbage);
+    const records: (RecordInfo & { entries: Entry[] })[] = [];
+    let open: { start: number; head: RecordHeader; parts: Uint8Array[] } | undefined;
+    const finish = () => {
+      if (open === undefined) return;
+      const { start, head, parts } = open;
+      open = undefined;
+      if (parts.length !== head.chunks) {
+        throw new CorruptStorageError(
+          path,
+          `the record of entries ${start}..${start + head.count - 1} is truncated: ` +
+            `${parts.length} of ${head.chunks} chunks present`,
+        );
+      }
+      const entries = decodeRecord(path, start, head, parts);
+      // A record supersedes what earlier records hold from its start on.
+      // Ends never decrease along the records (each one cuts the earlier ones at its start).
+      const reach = Math.max(meta.firstIndex - 1, records[records.length - 1]?.end ?? 0);
+      if (start > reach + 1) {
+        const from = reach + 1;
+        throw new CorruptStorageError(
+          path,
+          `entr${start - from > 1 ? `ies ${from}..${start - 1} are` : `y ${from} is`} missing ` +
+            `(the log jumps from ${from - 1} to ${start})`,
+        );
+      }
+      for (let i = records.length - 1; i >= 0; i--) {
+        const r = records[i] as RecordInfo & { entries: Entry[] };
+        if (r.end < start) break;
+        r.end = start - 1;
+        r.entries.length = Math.max(0, start - r.start);
+      }
+      records.push({ start, end: start + entries.length - 1, chunks: head.chunks, entries });
+    };
+    for await (const item of this.#kv.list({ prefix: [ENTRY_PREFIX] }, { batchSize: 500 })) {
+      const [, start, chunk] = item.key;
+      if (typeof start !== "number" || typeof chunk !== "number" || item.key.length !== 3) {
+        throw new CorruptStorageError(path, `unexpected key ${JSON.stringify(item.key)}`);
+      }
+      if (start > meta.lastIndex) {
+        garbage.push(item.key); // written by a save that did not complete
+        continue;
+      }
+      const { head, data } = decodeRecordChunk(path, start, chunk, item.value);
+      if (chunk === 0) {
+        finish();
+        open = { start, head, parts: [data] };
+      } else if (open === undefined || open.start !== start || open.parts.length !== chunk) {
+        throw new CorruptStorageError(
+          path,
+          `chunk ${chunk} of the record at ${start} is out of place (a chunk before it is missing)`,
+        );
+      } else if (head.chunks !== open.head.chunks || head.size !== open.head.size) {
+        throw new CorruptStorageError(path, `the chunks of the record at ${start} disagree`);
+      } else {
+        open.parts.push(data);
+      }
+    }
+    finish();
+    const entries: Entry[] = [];
+    this.#records = [];
+    for (const r of records) {
+      const end = Math.min(r.end, meta.lastIndex);
+      if (end < meta.firstIndex) {
+        // Compacted, superseded or beyond the log: never rewritten below the first index.
+        garbage.push(...recordKeys(r.start, r.chunks));
+        continue;
+      }
+      this.#records.push({ start: r.start, end, chunks: r.chunks });
+      for (const e of r.entries) {
+        if (e.index >= meta.firstIndex && e.index <= end) entries.push(e);
+      }
+    }
+    const lastFound = entries.length === 0 ? meta.firstIndex - 1 : entries.at(-1)!.index;
+    if (entries.length > 0 && entries[0]!.index !== meta.firstIndex) {
+      throw new CorruptStorageError(
+        path,
+        `entries ${meta.firstIndex}..${entries[0]!.index - 1} are missing (the log starts late)`,
+      );
+    }
+    if (lastFound !== meta.lastIndex) {
+      throw new CorruptStorageError(
+        path,
+        `the log ends at ${lastFound} but the meta record says it ends at ${meta.lastIndex}`,
+      );
+    }
+    this.#checkLog(meta, entries, snapshot);
+    this.#dead = [];
+    await this.#deleteGarbage(garbage);
+    // A snapshot covers only committed entries; the shell may write the commit index lazily.
+    const commit = Math.max(meta.hardState.commit, snapshot.meta.index);
+    return {
+      hardState: { ...meta.hardState, commit },
+      conf: meta.snapshot?.conf ?? EMPTY_CONF,
+      snapshot,
+      entries,
+      firstIndex: meta.firstIndex,
+      lastIndex: meta.lastIndex,
+    };
+  }
+
+  #checkLog(meta: Meta, entries: Entry[], snapshot: Snapshot): void {
+    const path = this.path;
+    const snapIndex = snapshot.meta.index;
+    if (meta.firstIndex > snapIndex + 1 || meta.lastIndex < snapIndex) {
+      throw new CorruptStorageError(
+        path,
+        `the log ${meta.firstIndex}..${meta.lastIndex} does not join the snapshot at ${snapIndex}`,
+      );
+    }
+    let term = 0;
+    for (const e of entries) {
+      if (e.term < term) {
+        throw new CorruptStorageError(path, `entry ${e.index} has term ${e.term} after ${term}`);
+      }
+      term = e.term;
+      if (e.index === snapIndex && e.term !== snapshot.meta.term) {
+        throw new CorruptStorageError(path, `entry ${e.index} disagrees with the snapshot's term`);
+      }
+      if (e.index === snapIndex + 1 && e.term < snapshot.meta.term) {
+        throw new CorruptStorageError(path, `entry ${e.index} is older than the snapshot`);
+      }
+    }
+    const hs = meta.hardState;
+    if (hs.commit > meta.lastIndex || term > hs.term) {
+      throw new CorruptStorageError(
+        path,
+        `the hard state (term ${hs.term}, commit ${hs.commit}) is behind the log ` +
+          `(last index ${meta.lastIndex}, last term ${term})`,
+      );
+    }
+  }
+
+  async #readSnapshot(meta: Meta, garbage: Deno.KvKey[]): Promise<Snapshot> {
+    const path = this.path;
+    const d = meta.snapshot;
+    const parts: Uint8Array[] = [];
+    for await (const item of this.#kv.list({ prefix: [SNAP_PREFIX] }, { batchSize: 100 })) {
+      const [, gen, chunk] = item.key;
+      if (typeof gen !== "number" || typeof chunk !== "number" || item.key.length !== 3) {
+        throw new CorruptStorageError(path, `unexpected key ${JSON.stringify(item.key)}`);
+      }
+      if (d === null || gen !== d.gen) {
+        garbage.push(item.key);
+        continue;
+      }
+      if (chunk !== parts.length) {
+        throw new CorruptStorageError(
+          path,
+          `snapshot chunk ${parts.length} of ${d.chunks} is missing`,
+        );
+      }
+      parts.push(decodeSnapChunk(path, d, chunk, item.value));
+    }
+    if (d === null) {
+      return { meta: { index: 0, term: 0, conf: EMPTY_CONF }, data: EMPTY };
+    }
+    if (parts.length !== d.chunks) {
+      throw new CorruptStorageError(
+        path,
+        `the snapshot at index ${d.index} is truncated: ${parts.length} of ${d.chunks} chunks present`,
+      );
+    }
+    const data = concat(parts);
+    if (data.byteLength !== d.size || crc32(data) !== d.crc) {
+      throw new CorruptStorageError(
+        path,
+        `the snapshot at index ${d.index} does not match its checksum`,
+      );
+    }
+    return { meta: { index: d.index, term: d.term, conf: d.conf }, data };
+  }
+
+  async #deleteGarbage(keys: Deno.KvKey[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += MAX_MUTATIONS) {
+      await this.#commit(keys.slice(i, i + MAX_MUTATIONS).map((key) => ({ key })), undefined);
+    }
+  }
+}
+
+// ---- record codec ----
+
+function snapshotUnits(snap: Snapshot, gen: number): { descriptor: SnapDescriptor; units: Unit[] } {
+  const data = snap.data;
+  const chunks = Math.max(1, Math.ceil(data.byteLength / KV_CHUNK_BYTES));
+  const units: Unit[] = [];
+  for (let c = 0; c < chunks; c++) {
+    const part = data.subarray(c * KV_CHUNK_BYTES, (c + 1) * KV_CHUNK_BYTES);
+    const value = new Uint8Array(SNAP_HEADER + part.byteLength);
+    const view = new DataView(value.buffer);
+    view.setUint8(4, TYPE_SNAP);
+    view.setFloat64(8, snap.meta.index, true);
+    view.setUint32(16, c, true);
+    view.setUint32(20, chunks, true);
+    value.set(part, SNAP_HEADER);
+    seal(value, view);
+    units.push({ ops: [{ key: [SNAP_PREFIX, gen, c], value }] });
+  }
+  const descriptor: SnapDescriptor = {
+    gen,
+    index: snap.meta.index,
+    term: snap.meta.term,
+    conf: { voters: [...snap.meta.conf.voters], learners: [...snap.meta.conf.learners] },
+    size: data.byteLength,
+    chunks,
+    crc: crc32(data),
+  };
+  return { descriptor, units };
+}
+
+function snapshotKeys(d: SnapDescriptor): Deno.KvKey[] {
+  const keys: Deno.KvKey[] = [];
+  for (let c = 0; c < d.chunks; c++) keys.push([SNAP_PREFIX, d.gen, c]);
+  return keys;
+}
+
+function recordKeys(start: number, chunks: number): Deno.KvKey[] {
+  const keys: Deno.KvKey[] = [];
+  for (let c = 0; c < chunks; c++) keys.push([ENTRY_PREFIX, start, c]);
+  return keys;
+}
+
+/** Groups consecutive entries into records of at most {@link KV_CHUNK_BYTES} (an entry larger
+ * than that forms a record of its own). */
+function packRecords(entries: readonly Entry[]): Entry[][] {
+  const groups: Entry[][] = [];
+  let group: Entry[] = [];
+  let size = 0;
+  for (const e of entries) {
+    const n = ENTRY_OVERHEAD + e.data.byteLength;
+    if (group.length > 0 && size + n > KV_CHUNK_BYTES) {
+      groups.push(group);
+      group = [];
+      size = 0;
+    }
+    group.push(e);
+    size += n;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/** Encodes a record into one value per chunk. Chunk layout (little endian): crc32 u32 | type u8 |
+ * 3 reserved | start f64 | chunk u32 | chunks u32 | count u32 | size u32 | payload part. The
+ * payload is, per entry: term f64 | kind u8 | length u32 | data. */
+function encodeRecord(start: number, entries: readonly Entry[]): Uint8Array[] {
+  let size = 0;
+  for (const e of entries) size += ENTRY_OVERHEAD + e.data.byteLength;
+  const chunks = Math.max(1, Math.ceil(size / KV_CHUNK_BYTES));
+  const header = (value: Uint8Array, c: number) => {
+    const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+    view.setUint8(4, TYPE_RECORD);
+    view.setFloat64(8, start, true);
+    view.setUint32(16, c, true);
+    view.setUint32(20, chunks, true);
+    view.setUint32(24, entries.length, true);
+    view.setUint32(28, size, true);
+    return view;
+  };
+  if (chunks === 1) {
+    const value = new Uint8Array(RECORD_HEADER + size);
+    const view = header(value, 0);
+    writeEntries(value, view, RECORD_HEADER, entries);
+    seal(value, view);
+    return [value];
+  }
+  const payload = new Uint8Array(size);
+  writeEntries(payload, new DataView(payload.buffer), 0, entries);
+  const values: Uint8Array[] = [];
+  for (let c = 0; c < chunks; c++) {
+    const part = payload.subarray(c * KV_CHUNK_BYTES, (c + 1) * KV_CHUNK_BYTES);
+    const value = new Uint8Array(RECORD_HEADER + part.byteLength);
+    const view = header(value, c);
+    value.set(part, RECORD_HEADER);
+    seal(value, view);
+    values.push(value);
+  }
+  return values;
+}
+
+function writeEntries(buf: Uint8Array, view: DataView, at: number, entries: readonly Entry[]) {
+  for (const e of entries) {
+    view.setFloat64(at, e.term, true);
+    view.setUint8(at + 8, e.kind === "conf-change" ? 1 : 0);
+    view.setUint32(at + 9, e.data.byteLength, true);
+    buf.set(e.data, at + ENTRY_OVERHEAD);
+    at += ENTRY_OVERHEAD + e.data.byteLength;
+  }
+}
+
+interface RecordHeader {
+  readonly chunks: number;
+  readonly count: number;
+  readonly size: number;
+}
+
+function decodeRecordChunk(
+  path: string,
+  start: number,
+  chunk: number,
+  raw: unknown,
+): { head: RecordHeader; data: Uint8Array } {
+  const what = `chunk ${chunk} of the record at ${start}`;
+  const view = verified(path, what, raw, TYPE_RECORD, RECORD_HEADER);
+  if (view.getFloat64(8, true) !== start || view.getUint32(16, true) !== chunk) {
+    throw new CorruptStorageError(
+      path,
+      `${what} holds chunk ${view.getUint32(16, true)} of the record at ${
+        view.getFloat64(8, true)
+      }`,
+    );
+  }
+  const head = {
+    chunks: view.getUint32(20, true),
+    count: view.getUint32(24, true),
+    size: view.getUint32(28, true),
+  };
+  return { head, data: (raw as Uint8Array).subarray(RECORD_HEADER) };
+}
+
+function decodeRecord(
+  path: string,
+  start: number,
+  head: RecordHeader,
+  parts: readonly Uint8Array[],
+): Entry[] {
+  const payload = parts.length === 1 ? parts[0] as Uint8Array : concat(parts);
+  const bad = (why: string) =>
+    new CorruptStorageError(path, `the record of entries from ${start} is malformed: ${why}`);
+  if (payload.byteLength !== head.size) {
+    throw bad(`${payload.byteLength} of ${head.size} bytes present`);
+  }
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const entries: Entry[] = [];
+  let at = 0;
+  for (let i = 0; i < head.count; i++) {
+    if (at + ENTRY_OVERHEAD > payload.byteLength) throw bad(`entry ${start + i} is cut short`);
+    const kind = view.getUint8(at + 8);
+    const len = view.getUint32(at + 9, true);
+    if (kind > 1) throw bad(`entry ${start + i} has unknown kind ${kind}`);
+    if (at + ENTRY_OVERHEAD + len > payload.byteLength) {
+      throw bad(`entry ${start + i} is cut short`);
+    }
+    entries.push({
+      index: start + i,
+      term: view.getFloat64(at, true),
+      kind: kind === 1 ? "conf-change" : "normal",
+      data: payload.subarray(at + ENTRY_OVERHEAD, at + ENTRY_OVERHEAD + len),
+    });
+    at += ENTRY_OVERHEAD + len;
+  }
+  if (at !== payload.byteLength) throw bad("bytes left after its last entry");
+  return entries;
+}
+
+function decodeSnapChunk(path: string, d: SnapDescriptor, chunk: number, raw: unknown): Uint8Array {
+  const what = `snapshot chunk ${chunk} of ${d.chunks}`;
+  const view = verified(path, what, raw, TYPE_SNAP, SNAP_HEADER);
+  if (
+    view.getFloat64(8, true) !== d.index || view.getUint32(16, true) !== chunk ||
+    view.getUint32(20, true) !== d.chunks
+  ) {
+    throw new CorruptStorageError(path, `${what} belongs to another snapshot or position`);
+  }
+  return (raw as Uint8Array).subarray(SNAP_HEADER);
+}
+
+function encodeMeta(meta: Meta): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(meta));
+  const value = new Uint8Array(META_HEADER + json.byteLength);
+  const view = new DataView(value.buffer);
+  view.setUint8(4, TYPE_META);
+  value.set(json, META_HEADER);
+  seal(value, view);
+  return value;
+}
+
+function decodeMeta(path: string, raw: unknown): Meta {
+  if (raw === null) throw new CorruptStorageError(path, "the meta record is missing");
+  verified(path, "the meta record", raw, TYPE_META, META_HEADER);
+  let meta: Meta;
+  try {
+    meta = JSON.parse(new TextDecoder().decode((raw as Uint8Array).subarray(META_HEADER)));
+  } catch (e) {
+    throw new CorruptStorageError(path, "the meta record is not valid JSON", { cause: e });
+  }
+  if (meta.format !== KV_STORAGE_FORMAT_VERSION) {
+    throw new CorruptStorageError(
+      path,
+      `format version ${meta.format} is not supported (this build reads version ` +
+        `${KV_STORAGE_FORMAT_VERSION})`,
+    );
+  }
+  if (
+    !Number.isSafeInteger(meta.firstIndex) || !Number.isSafeInteger(meta.lastIndex) ||
+    meta.firstIndex < 1 || meta.lastIndex < meta.firstIndex - 1
+  ) {
+    throw new CorruptStorageError(path, "the meta record has an invalid index range");
+  }
+  return meta;
+}
+
+function verified(
+  path: string,
+  what: string,
+  raw: unknown,
+  type: number,
+  header: number,
+): DataView {
+  if (!(raw instanceof Uint8Array) || raw.byteLength < header) {
+    throw new CorruptStorageError(path, `${what} is not a record of this format`);
+  }
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (view.getUint32(0, true) !== crc32(raw.subarray(4))) {
+    throw new CorruptStorageError(path, `${what} does not match its checksum`);
+  }
+  if (view.getUint8(4) !== type) {
+    throw new CorruptStorageError(path, `${what} has record type ${view.getUint8(4)}`);
+  }
+  return view;
+}
+
+function seal(value: Uint8Array, view: DataView): void {
+  view.setUint32(0, crc32(value.subarray(4)), true);
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Slicing-by-8 tables: `T[k * 256 + b]` is the CRC of byte `b` followed by `k` zero bytes. */
+const T = (() => {
+  const t = new Int32Array(8 * 256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c;
+  }
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 8; k++) {
+      const prev = t[(k - 1) * 256 + n] as number;
+      t[k * 256 + n] = (t[prev & 0xff] as number) ^ (prev >>> 8);
+    }
+  }
+  return t;
+})();
+
+/** CRC-32 (IEEE 802.3), as in zlib; eight bytes per step. */
+export function crc32(bytes: Uint8Array): number {
+  let c = -1;
+  let i = 0;
+  const n = bytes.length;
+  const t = T;
+  for (; i + 8 <= n; i += 8) {
+    const a = c ^ (bytes[i]! | bytes[i + 1]! << 8 | bytes[i + 2]! << 16 | bytes[i + 3]! << 24);
+    c = t[1792 + (a & 0xff)]! ^ t[1536 + ((a >>> 8) & 0xff)]! ^ t[1280 + ((a >>> 16) & 0xff)]! ^
+      t[1024 + (a >>> 24)]! ^ t[768 + bytes[i + 4]!]! ^ t[512 + bytes[i + 5]!]! ^
+      t[256 + bytes[i + 6]!]! ^ t[bytes[i + 7]!]!;
+  }
+  for (; i < n; i++) c = t[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
