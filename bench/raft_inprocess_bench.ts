@@ -4,7 +4,10 @@
  * leader (committed by a quorum, durable on a quorum, applied locally).
  *
  *     deno run --no-prompt --unstable-kv -A bench/raft_inprocess_bench.ts [--runs 5]
- *       [--entries 20000] [--size 256] [--proposers 1,64] [--failover-runs 5]
+ *       [--entries 20000] [--size 256] [--proposers 1,64] [--failover-runs 5] [--election-tick 8]
+ *
+ * It also measures failover: the leader is stopped and the clock runs until a new leader has
+ * applied a write (real timers, tick 100 ms).
  *
  * Prints the median of the runs as a Markdown table (per-run numbers go to stderr). Not a
  * `Deno.bench`: `deno bench` loads this file without running it.
@@ -32,7 +35,7 @@ interface Cluster {
   readonly saves: () => number;
 }
 
-async function startCluster(ids: readonly string[]): Promise<Cluster> {
+async function startCluster(ids: readonly string[], electionTick?: number): Promise<Cluster> {
   const dir = await Deno.makeTempDir({ prefix: "raft_bench_" });
   const net = new MemoryNetwork();
   const nodes: RaftNode[] = [];
@@ -62,6 +65,7 @@ async function startCluster(ids: readonly string[]): Promise<Cluster> {
         applied = Number(new TextDecoder().decode(data));
       },
       bootstrap: ids,
+      ...(electionTick !== undefined ? { electionTick } : {}),
     });
     nodes.push(node);
   }
@@ -132,8 +136,8 @@ async function throughputRun(proposers: number, entries: number, size: number): 
   }
 }
 
-async function failoverRun(): Promise<number> {
-  const c = await startCluster(["m1", "m2", "m3"]);
+async function failoverRun(electionTick: number | undefined): Promise<number> {
+  const c = await startCluster(["m1", "m2", "m3"], electionTick);
   try {
     const leader = await waitForLeader(c.nodes);
     await leader.propose(new Uint8Array([1]));
@@ -157,6 +161,7 @@ async function main(): Promise<void> {
       size: { type: "string", default: "256" },
       proposers: { type: "string", default: "1,64" },
       "failover-runs": { type: "string", default: "5" },
+      "election-tick": { type: "string" },
     },
   });
   const runs = Number(values.runs);
@@ -190,7 +195,8 @@ async function main(): Promise<void> {
   }
   const failovers: number[] = [];
   for (let r = 0; r < Number(values["failover-runs"]); r++) {
-    const ms = await failoverRun();
+    const electionTick = values["election-tick"];
+    const ms = await failoverRun(electionTick === undefined ? undefined : Number(electionTick));
     console.error(`failover run ${r + 1}: ${ms.toFixed(0)} ms`);
     failovers.push(ms);
   }
@@ -213,7 +219,8 @@ async function main(): Promise<void> {
   for (const row of rows) console.log(row);
   if (failovers.length > 0) {
     console.log(
-      `\nLeader stop → next write applied on the new leader (tick 100 ms, election 10 ticks): ` +
+      `\nLeader stop → next write applied on the new leader (tick 100 ms, election ` +
+        `${values["election-tick"] ?? "8 (default)"} ticks): ` +
         `median ${median(failovers).toFixed(0)} ms, max ${Math.max(...failovers).toFixed(0)} ms ` +
         `over ${failovers.length} runs.`,
     );

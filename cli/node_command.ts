@@ -203,6 +203,11 @@ async function runInitNode(
     );
   }
 
+  // Processes a killed node left behind go first: they may hold its old sockets open.
+  const executor = new ProcessExecutor({ stateDir: `${flags.stateDir}/tasks`, nodeId: state.nodeId, hostname: state.hostname });
+  const reaped = await executor.reapOrphans();
+  if (reaped.length > 0) log(`stopped ${reaped.length} task process(es) left by the previous run`);
+
   const manager = await Manager.start({
     stateDir: flags.stateDir,
     nodeId: state.nodeId,
@@ -220,8 +225,6 @@ async function runInitNode(
   });
   if (fresh) await writeNodeState(flags.stateDir, state);
 
-  const executor = new ProcessExecutor({ stateDir: `${flags.stateDir}/tasks`, nodeId: state.nodeId, hostname: state.hostname });
-  const reaped = await executor.reapOrphans();
   const channel = new ManagedChannel({
     address: state.advertiseAddr,
     credentials: clientCredentials({
@@ -263,6 +266,9 @@ async function runInitNode(
   await io.shutdown;
   log("stopping: shutting tasks down");
   await agent.stop();
+  // The agent leaves processes as they are; a stopping node takes its tasks with it.
+  const stopped = await executor.shutdownAll();
+  log(`stopped ${stopped.length} task(s)`);
   await manager.stop();
   channel.close();
   return 0;

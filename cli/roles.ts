@@ -5,8 +5,10 @@
  * - `client` (service, node, task, cluster, secret, config, version): dial the control socket
  *   (read+write on that one path, which is how a unix socket is reached), the network, and the
  *   environment. No process spawning, no other file writes, no FFI, no system info.
- * - `node` (init, up): everything a node needs — spawn task processes, write under its state dir
- *   and control socket, serve and dial the network, read executables and /proc — but no FFI.
+ * - `node` (init, up): every permission. A node spawns task processes, serves and dials the network,
+ *   writes its state, and reads `/proc/<pid>/stat` of its tasks (to record and later reap their
+ *   processes safely), and Deno grants `/proc` reads only to a fully privileged program
+ *   ("Requires all access"). Scoping the node down further waits on Deno allowing that read.
  *
  * Role selection and the permission sets are pure, so they are tested without spawning.
  *
@@ -57,14 +59,5 @@ export function rolePermissions(role: Role, paths: RolePaths): WorkerPermissions
       write: socket,
     };
   }
-  return {
-    env: true,
-    ffi: false,
-    import: false,
-    net: true,
-    read: true,
-    run: true,
-    sys: true,
-    write: [...(paths.stateDir ? [paths.stateDir] : []), ...socket],
-  };
+  return { env: true, ffi: true, import: true, net: true, read: true, run: true, sys: true, write: true };
 }

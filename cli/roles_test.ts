@@ -25,9 +25,11 @@ Deno.test("a client-role worker gets NotCapable for spawning a process and for w
   }
 });
 
-Deno.test("a node-role worker may spawn processes and write under its state dir only", () => {
-  const p = rolePermissions("node", { stateDir: "/var/lib/swarm", socket: "/run/swarm.sock" });
-  assert.equal(p.run, true);
-  assert.equal(p.ffi, false);
-  assert.deepEqual(p.write, ["/var/lib/swarm", "/run/swarm.sock"]);
+Deno.test("a node-role worker may read its tasks' /proc entries, which Deno grants only with every permission", async () => {
+  const result = await runInWorker<string>(
+    new URL("./testdata/read_proc.ts", import.meta.url),
+    rolePermissions("node", { stateDir: "/tmp", socket: "/tmp/s.sock" }),
+    {},
+  );
+  assert.equal(result, "readable");
 });

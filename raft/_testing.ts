@@ -146,6 +146,22 @@ export class TestCluster {
     throw new Error("the cluster did not stabilize");
   }
 
+  /** Handles every member's Ready, then delivers (once) the queued messages matching `pred`. */
+  deliver(pred: (m: Message) => boolean = () => true): Message[] {
+    for (const id of this.members.keys()) this.handleReady(id);
+    const now = this.queue.filter(pred);
+    this.queue = this.queue.filter((m) => !pred(m));
+    for (const msg of now) this.members.get(msg.to)?.core.step(msg);
+    for (const id of this.members.keys()) this.handleReady(id);
+    return now;
+  }
+
+  /** Drops the queued messages matching `pred`. */
+  drop(pred: (m: Message) => boolean): void {
+    for (const id of this.members.keys()) this.handleReady(id);
+    this.queue = this.queue.filter((m) => !pred(m));
+  }
+
   tick(ids: readonly MemberId[] = [...this.members.keys()], times = 1): void {
     for (let i = 0; i < times; i++) {
       for (const id of ids) this.core(id).tick();

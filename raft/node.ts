@@ -82,7 +82,8 @@ export interface RaftNodeOptions {
   readonly takeSnapshot?: () => Uint8Array | Promise<Uint8Array>;
   /** Replaces the state machine with a snapshot (at start after a restart, or from the leader). */
   readonly restoreSnapshot?: (data: Uint8Array, meta: SnapshotMeta) => void | Promise<void>;
-  /** Told when the known leader changes ("" while there is none). */
+  /** Told when the known leader changes ("" while there is none). Must not throw: the loop
+   * calls it inline, and a throw stops the member like a failed apply. */
   readonly onLeaderChange?: (leader: MemberId | "", term: number) => void;
   /** Told once when the member stops for good because of a storage or apply failure. */
   readonly onFatal?: (error: Error) => void;
@@ -94,7 +95,7 @@ export interface RaftNodeOptions {
   /** Length of one tick. @default 100 */
   readonly tickMs?: number;
   /** Ticks without a leader before an election (randomized up to twice that). With the
-   * defaults a leader failure is detected after 1–2 s. @default 10 */
+   * defaults a leader failure is detected after 0.8–1.5 s. @default 8 */
   readonly electionTick?: number;
   /** @default 1 */
   readonly heartbeatTick?: number;
@@ -200,7 +201,7 @@ interface Transfer extends Waiter<void> {
 
 const DEFAULTS = {
   tickMs: 100,
-  electionTick: 10,
+  electionTick: 8,
   heartbeatTick: 1,
   snapshotInterval: 10_000,
   logEntriesForSlowFollowers: 500,
@@ -295,6 +296,7 @@ export class RaftNode {
       preVote: o.preVote ?? true,
     });
     this.#campaignPending = true;
+    if (this.#state !== "new") return; // stopped while starting
     this.#state = "running";
     this.#ticker = this.#clock.setInterval(() => {
       this.#ticks++;
@@ -485,6 +487,9 @@ export class RaftNode {
           const at = p.change !== undefined
             ? core.proposeConfChange(p.change)
             : core.propose(p.data as Uint8Array);
+          // An older waiter at this index lost its entry to a truncation: it can never apply.
+          const stale = this.#pending.get(at.index);
+          stale?.reject(new ProposalDroppedError(stale.index, stale.term, at.term));
           this.#pending.set(at.index, { ...p, index: at.index, term: at.term });
         } catch (e) {
           p.reject(e instanceof Error ? e : new Error(String(e)));

@@ -327,7 +327,9 @@ Deno.test("stopping the leader elects a new one that keeps every committed entry
     const failoverMs = c.clock.now() - start;
     assert.notEqual(next.id, old.id);
     assert.ok(next.node.status().term > term);
-    assert.ok(failoverMs <= 2 * 10 * TICK + 5 * TICK, `failover took ${failoverMs} ms`);
+    // One randomized timeout (8–15 ticks), or two when the survivors tie and split the vote
+    // (they tick in lockstep on the manual clock; real timers are not phase-locked).
+    assert.ok(failoverMs <= 2 * 15 * TICK + 3 * TICK, `failover took ${failoverMs} ms`);
     await c.propose(next, "after");
     await c.until("replication", () => c.running.every((m) => m.sm.items.length === 6));
     for (const m of c.running) assert.deepEqual(m.sm.items.at(-1), "after");

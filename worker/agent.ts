@@ -67,7 +67,7 @@ export class Agent {
     this.#loop ??= this.#run();
   }
 
-  /** Ends the session and stops every task (signal, grace period, kill). */
+  /** Ends the session and the task runners. Task processes keep running: the node decides. */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#session?.abort();

@@ -58,7 +58,15 @@ export interface ProcessExecutorOptions {
   readonly resources?: Partial<NodeResources>;
 }
 
-const SHELL = "/bin/sh";
+/** The wrapper shell: bash where there is one (it can close inherited descriptors), else sh. */
+const SHELL = (() => {
+  try {
+    Deno.statSync("/bin/bash");
+    return "/bin/bash";
+  } catch {
+    return "/bin/sh";
+  }
+})();
 
 /** Runs tasks as local processes; see the module documentation. */
 export class ProcessExecutor implements Executor {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import * as net from "node:net";
 import { runExecutorConformance } from "./executor_conformance.ts";
 import { ExecutorError, TaskRejectedError } from "./executor.ts";
 import { isDead, readProcStat } from "./proc_stat.ts";
@@ -376,5 +377,33 @@ postMessage(await e.usesParentDeathSignal());`;
   } finally {
     worker.terminate();
     await Deno.remove(stateDir, { recursive: true });
+  }
+});
+
+Deno.test("a task process inherits no descriptor of the node beyond stdin, stdout and stderr", async () => {
+  const dir = await Deno.makeTempDir();
+  // A listening socket of the kind the node holds (grpc-js over node:net), which Deno does not
+  // mark close-on-exec.
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(`${dir}/held.sock`, resolve));
+  const executor = new ProcessExecutor({ stateDir: `${dir}/state` });
+  try {
+    const controller = executor.controller({
+      taskId: "fds",
+      name: "fds",
+      serviceId: "s",
+      slot: 1,
+      command: "sh",
+      args: ["-c", "ls /proc/$$/fd | sort -n | tr '\\n' ' '"],
+      env: [],
+    });
+    await controller.start();
+    assert.equal((await controller.wait()).exitCode, 0);
+    const { stdout } = await controller.logs!();
+    assert.equal(stdout.trim(), "0 1 2");
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    await executor.shutdownAll();
+    await Deno.remove(dir, { recursive: true });
   }
 });

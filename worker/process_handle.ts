@@ -24,7 +24,13 @@ import { killSession } from "./process_session.ts";
 import type { LaunchSpec } from "./process_spec.ts";
 
 /** The wrapper script: `$1`/`$2` are the log files, the rest is the command line. */
-const WRAPPER = 'o="$1"; e="$2"; shift 2; exec "$@" >>"$o" 2>>"$e"';
+// Closes every descriptor above 2 that the node process let through (its sockets and pipes are
+// not all close-on-exec), then becomes the task with output appended to its log files. Closing
+// descriptors numbered 10 and up needs bash; under a plain POSIX sh the loop is skipped.
+const WRAPPER = 'o="$1"; e="$2"; shift 2; ' +
+  'if [ -n "$BASH_VERSION" ]; then for f in /proc/$$/fd/*; do n=${f##*/}; ' +
+  '[ "$n" -gt 2 ] 2>/dev/null && eval "exec $n>&-"; done 2>/dev/null; fi; ' +
+  'exec "$@" >>"$o" 2>>"$e"';
 
 /** How to spawn task processes. */
 export interface SpawnOptions {
