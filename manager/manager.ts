@@ -186,7 +186,7 @@ export class Manager {
           spec: {
             annotations: { name: "default" },
             orchestration: { taskHistoryRetentionLimit: 5n },
-            raft: { snapshotInterval: 10_000n, logEntriesForSlowFollowers: 500n, heartbeatTick: 1, electionTick: 10 },
+            raft: { snapshotInterval: 10_000n, logEntriesForSlowFollowers: 500n, heartbeatTick: 1, electionTick: 8 },
             dispatcher: { heartbeatPeriod: durationFromMs(o.heartbeatPeriodMs ?? 5_000) },
             caConfig: { nodeCertExpiry: durationFromMs(90 * 24 * 3600 * 1000) },
           },

@@ -48,8 +48,14 @@ Deno.test("applyChange: add, promote, remove; refuses no-ops, demotion, the last
   assert.deepEqual(c, { voters: ["a"], learners: ["b"] });
   c = applyChange(c, { type: "add-voter", member: "b", context: empty });
   assert.deepEqual(c, { voters: ["a", "b"], learners: [] });
-  assert.throws(() => applyChange(c, { type: "add-voter", member: "b", context: empty }), /already/);
-  assert.throws(() => applyChange(c, { type: "add-learner", member: "a", context: empty }), /demotion/);
+  assert.throws(
+    () => applyChange(c, { type: "add-voter", member: "b", context: empty }),
+    /already/,
+  );
+  assert.throws(
+    () => applyChange(c, { type: "add-learner", member: "a", context: empty }),
+    /demotion/,
+  );
   assert.throws(() => applyChange(c, { type: "remove", member: "z", context: empty }), /not in/);
   c = applyChange(c, { type: "remove", member: "a", context: empty });
   assert.deepEqual(c, { voters: ["b"], learners: [] });

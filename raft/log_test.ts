@@ -85,7 +85,10 @@ Deno.test("RaftLog: next committed entries, stable and applied", () => {
 
 Deno.test("RaftLog: restore a snapshot replaces the log", () => {
   const log = logWith([1, 1]);
-  log.restore({ meta: { index: 10, term: 3, conf: { voters: ["a"], learners: [] } }, data: new Uint8Array() });
+  log.restore({
+    meta: { index: 10, term: 3, conf: { voters: ["a"], learners: [] } },
+    data: new Uint8Array(),
+  });
   assert.equal(log.firstIndex(), 11);
   assert.equal(log.lastIndex(), 10);
   assert.equal(log.term(10), 3);

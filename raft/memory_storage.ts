@@ -62,7 +62,9 @@ export class MemoryLogStorage implements LogStorage {
     if (index < offset) throw new CompactedError(index, offset + 1);
     const e = this.#ents[index - offset];
     if (e === undefined) {
-      throw new RangeError(`Entry ${index} is beyond the stored log (last index ${this.lastIndex()})`);
+      throw new RangeError(
+        `Entry ${index} is beyond the stored log (last index ${this.lastIndex()})`,
+      );
     }
     return e.term;
   }
@@ -98,7 +100,9 @@ export class MemoryLogStorage implements LogStorage {
     const start = (fresh[0] as Entry).index - this.#offset;
     if (start > this.#ents.length) {
       throw new RangeError(
-        `Cannot append entries from ${(fresh[0] as Entry).index}: the log ends at ${this.lastIndex()}`,
+        `Cannot append entries from ${
+          (fresh[0] as Entry).index
+        }: the log ends at ${this.lastIndex()}`,
       );
     }
     this.#ents = this.#ents.slice(0, start).concat(fresh);

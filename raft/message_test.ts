@@ -22,7 +22,10 @@ const good = newMessage({
   commit: 4,
 });
 const refused = (m: unknown, why: RegExp) =>
-  assert.throws(() => validateMessage(m, "b"), (e: unknown) => e instanceof InvalidMessageError && why.test(e.message));
+  assert.throws(
+    () => validateMessage(m, "b"),
+    (e: unknown) => e instanceof InvalidMessageError && why.test(e.message),
+  );
 
 Deno.test("validateMessage: accepts a well-formed append", () => {
   validateMessage(good, "b");
@@ -49,7 +52,10 @@ Deno.test("validateMessage: refuses bad entries", () => {
   refused({ ...good, entries: [e2] }, /entry index 6 where 5/);
   refused({ ...good, entries: [{ ...e1!, term: 4 }] }, /above the message/);
   refused({ ...good, entries: [{ ...e1!, term: 1 }] }, /lower than the entry before/);
-  refused({ ...good, entries: [e1, { ...e2!, data: new Uint8Array([1]) }] }, /Malformed membership/);
+  refused(
+    { ...good, entries: [e1, { ...e2!, data: new Uint8Array([1]) }] },
+    /Malformed membership/,
+  );
   refused({ ...good, entries: [{ ...e1!, kind: "other" }] }, /unknown kind/);
 });
 
@@ -62,7 +68,13 @@ Deno.test("validateMessage: refuses bad snapshot chunks", () => {
   refused({ ...snap, snapshotChunk: { ...chunk, last: false } }, /last flag/);
   refused({ ...snap, snapshotChunk: { ...chunk, totalSize: 3 } }, /beyond the total/);
   refused({ ...snap, snapshotChunk: { ...chunk, meta: { ...meta, index: 0 } } }, /index must be/);
-  refused({ ...snap, snapshotChunk: { ...chunk, meta: { ...meta, term: 4 } } }, /above the message/);
-  refused({ ...snap, snapshotChunk: { ...chunk, meta: { ...meta, conf: { voters: [1] } } } }, /membership/);
+  refused(
+    { ...snap, snapshotChunk: { ...chunk, meta: { ...meta, term: 4 } } },
+    /above the message/,
+  );
+  refused(
+    { ...snap, snapshotChunk: { ...chunk, meta: { ...meta, conf: { voters: [1] } } } },
+    /membership/,
+  );
   refused({ ...good, snapshotChunk: chunk }, /only snapshot messages/);
 });

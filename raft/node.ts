@@ -274,7 +274,7 @@ export class RaftNode {
     this.#log = new MemoryLogStorage();
     if (snap.meta.index > 0) {
       this.#log.applySnapshot(snap);
-      await o.restoreSnapshot?.(snap.data, snap.meta);
+      await this.#restore(snap);
     }
     this.#log.append(state.entries);
     this.#log.setHardState(state.hardState);
@@ -560,7 +560,7 @@ export class RaftNode {
   async #apply(core: RaftCore, rd: Ready): Promise<void> {
     const snap = rd.snapshot;
     if (snap !== undefined) {
-      await this.#o.restoreSnapshot?.(snap.data, snap.meta);
+      await this.#restore(snap);
       this.#applied = snap.meta.index;
       this.#snapshotIndex = snap.meta.index;
       this.#conf = snap.meta.conf;
@@ -591,6 +591,19 @@ export class RaftNode {
       this.#readsSent.delete(key);
       this.#readsReady.push({ index: rs.index, read });
     }
+  }
+
+  /** Without a `restoreSnapshot` hook the state machine would silently miss what a snapshot
+   * covers: refuse instead. */
+  async #restore(snap: Snapshot): Promise<void> {
+    const restore = this.#o.restoreSnapshot;
+    if (restore === undefined) {
+      throw new TypeError(
+        `Raft member ${this.id} must restore a snapshot at index ${snap.meta.index} but has no ` +
+          "restoreSnapshot option: give it one (with takeSnapshot)",
+      );
+    }
+    await restore(snap.data, snap.meta);
   }
 
   #settleReads(): void {

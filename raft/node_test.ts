@@ -396,6 +396,28 @@ Deno.test("a member cut off for long catches up through a snapshot", async () =>
   }
 });
 
+Deno.test("a member without restoreSnapshot refuses to start from a stored snapshot", async () => {
+  const c = await Cluster.create(["a"], { snapshotInterval: 5, logEntriesForSlowFollowers: 1 });
+  try {
+    const a = c.member("a");
+    await c.settle();
+    for (let i = 0; i < 6; i++) await c.propose(a, `x${i}`);
+    await c.stop("a");
+    const storage = await KvRaftStorage.open(a.path, { memberId: "a", clusterId: "test" });
+    const node = new RaftNode({
+      id: "a",
+      storage,
+      transport: { send: () => {} },
+      apply: () => {},
+      clock: c.clock,
+    });
+    await assert.rejects(node.start(), /has no restoreSnapshot option/);
+    storage.close();
+  } finally {
+    await c.close();
+  }
+});
+
 Deno.test("a storage failure stops the member from acknowledging; the others go on", async () => {
   const c = await Cluster.create(["a", "b", "c"]);
   try {

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { committedIndex, voteResult, type VoteResult } from "./quorum.ts";
+import { committedIndex, type VoteResult, voteResult } from "./quorum.ts";
 import type { ConfState, MemberId } from "./types.ts";
 
 export type ProgressState = "probe" | "replicate" | "snapshot";

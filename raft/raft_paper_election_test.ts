@@ -44,7 +44,10 @@ Deno.test("§5.2 election: a member grants at most one vote per term", () => {
   vote("a"); // a repeat of the granted request is granted again
   const rd = b.ready();
   assert.deepEqual(rd.hardState, { term: 2, vote: "a", commit: 3 }, "the vote is persisted");
-  assert.deepEqual(rd.messages.map((m) => [m.to, m.reject]), [["a", false], ["c", true], ["a", false]]);
+  assert.deepEqual(rd.messages.map((m) => [m.to, m.reject]), [["a", false], ["c", true], [
+    "a",
+    false,
+  ]]);
   b.advance(rd);
 });
 
@@ -54,7 +57,9 @@ Deno.test("§5.2 election: a candidate steps down on an append from a leader of 
   c.core("b").campaign();
   c.stabilize();
   assert.equal(c.core("b").status().role, "candidate");
-  c.core("b").step(newMessage({ type: "append", from: "a", to: "b", term: 2, index: 3, logTerm: 1 }));
+  c.core("b").step(
+    newMessage({ type: "append", from: "a", to: "b", term: 2, index: 3, logTerm: 1 }),
+  );
   assert.equal(c.core("b").status().role, "follower");
   assert.equal(c.core("b").status().leader, "a");
 });
@@ -64,7 +69,9 @@ Deno.test("§5.2 election: a split vote times out and a later term elects a lead
   // a and c campaign at once; each gets one other vote: 2 of 4 is no majority.
   c.core("a").campaign();
   c.core("c").campaign();
-  c.deliver((m) => m.type === "vote" && ((m.from === "a" && m.to === "b") || (m.from === "c" && m.to === "d")));
+  c.deliver((m) =>
+    m.type === "vote" && ((m.from === "a" && m.to === "b") || (m.from === "c" && m.to === "d"))
+  );
   c.drop((m) => m.type === "vote");
   c.stabilize();
   assert.equal(c.leaders().length, 0);

@@ -52,7 +52,8 @@ Deno.test("§6 membership: one change at a time, and only after an entry of the 
   assert.equal(c.core("a").status().role, "leader");
   assert.throws(
     () => c.core("a").proposeConfChange(change("add-learner", "d")),
-    (e: unknown) => e instanceof ConfChangeError && /not committed an entry of its term/.test(e.message),
+    (e: unknown) =>
+      e instanceof ConfChangeError && /not committed an entry of its term/.test(e.message),
   );
   c.stabilize();
   c.core("a").proposeConfChange(change("add-learner", "d"));

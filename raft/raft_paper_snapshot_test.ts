@@ -101,7 +101,13 @@ Deno.test("§7 snapshots: a follower that already has the entries answers with i
     from: "a",
     to: "b",
     term: 2,
-    snapshotChunk: { meta: snap.meta, offset: 0, totalSize: snap.data.length, data: snap.data, last: true },
+    snapshotChunk: {
+      meta: snap.meta,
+      offset: 0,
+      totalSize: snap.data.length,
+      data: snap.data,
+      last: true,
+    },
   }));
   const rd = b.ready();
   assert.equal(rd.snapshot, undefined);

@@ -50,7 +50,13 @@ Deno.test("ready/advance: persistence before messages, hard state only when chan
   const boot = bootstrapLog(["a", "b"]);
   storage.append(boot.entries);
   storage.setHardState(boot.hardState);
-  const core = newRaftCore({ ...RAFT_DEFAULTS, id: "a", storage, applied: 0, random: seededRandom(1) });
+  const core = newRaftCore({
+    ...RAFT_DEFAULTS,
+    id: "a",
+    storage,
+    applied: 0,
+    random: seededRandom(1),
+  });
   let rd = core.ready();
   assert.equal(rd.hardState, undefined);
   assert.equal(rd.committedEntries.length, 2);
@@ -87,7 +93,15 @@ Deno.test("bad input: a refused message changes nothing", () => {
   c.elect("a");
   const b = c.core("b");
   const before = JSON.stringify(b.status());
-  const good = newMessage({ type: "append", from: "a", to: "b", term: 2, index: 4, logTerm: 2, commit: 4 });
+  const good = newMessage({
+    type: "append",
+    from: "a",
+    to: "b",
+    term: 2,
+    index: 4,
+    logTerm: 2,
+    commit: 4,
+  });
   const bad: unknown[] = [
     { ...good, term: -2 },
     { ...good, to: "c" },
@@ -135,9 +149,18 @@ Deno.test("restart: a member resumes from what it persisted", () => {
   const st = c.core("b").status();
   c.restart("b");
   const again = c.core("b").status();
-  assert.deepEqual([again.term, again.commit, again.lastIndex, again.role], [st.term, st.commit, st.lastIndex, "follower"]);
+  assert.deepEqual([again.term, again.commit, again.lastIndex, again.role], [
+    st.term,
+    st.commit,
+    st.lastIndex,
+    "follower",
+  ]);
   c.stabilize();
-  assert.deepEqual(c.appliedData("b"), ["v0", "v1", "v2"], "committed entries are handed out again");
+  assert.deepEqual(
+    c.appliedData("b"),
+    ["v0", "v1", "v2"],
+    "committed entries are handed out again",
+  );
 });
 
 Deno.test("config: refuses impossible settings with a message naming the field", () => {
@@ -152,8 +175,8 @@ Deno.test("config: refuses impossible settings with a message naming the field",
 });
 
 Deno.test("membership: a member removed by an uncommitted change may still campaign", () => {
-  // a (leader) removes itself; the entry reaches only b before a is cut off. b lacks c's
-  // vote... no: b has the newest log and leads; if a held the only copy, a would have to lead.
+  // Leader a removes itself while cut off: only a's log holds the change, and b cannot win
+  // without a's vote (its log is behind). a must campaign, lead, commit the change, step down.
   const c = new TestCluster(["a", "b"], { preVote: false, checkQuorum: true });
   c.elect("a");
   c.isolate("a");

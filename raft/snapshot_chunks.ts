@@ -15,7 +15,13 @@ export function chunkSnapshot(snap: Snapshot, chunkSize: number): SnapshotChunk[
   const chunks: SnapshotChunk[] = [];
   for (let offset = 0; offset < total || chunks.length === 0; offset += chunkSize) {
     const data = snap.data.subarray(offset, Math.min(total, offset + chunkSize));
-    chunks.push({ meta: snap.meta, offset, totalSize: total, data, last: offset + data.length === total });
+    chunks.push({
+      meta: snap.meta,
+      offset,
+      totalSize: total,
+      data,
+      last: offset + data.length === total,
+    });
   }
   return chunks;
 }

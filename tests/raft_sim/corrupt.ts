@@ -8,7 +8,12 @@
 import type { Entry, Message } from "../../raft/types.ts";
 
 export function corrupt(msg: Message, random: () => number): { msg: Message; how: string } {
-  const e0: Entry = { term: msg.term, index: msg.index + 1, kind: "normal", data: new Uint8Array() };
+  const e0: Entry = {
+    term: msg.term,
+    index: msg.index + 1,
+    kind: "normal",
+    data: new Uint8Array(),
+  };
   const options: [string, Record<string, unknown>][] = [
     ["negative term", { ...msg, term: -1 }],
     ["fractional index", { ...msg, index: 1.5 }],
@@ -29,7 +34,12 @@ export function corrupt(msg: Message, random: () => number): { msg: Message; how
       ["entry of term 0", { ...msg, entries: [{ ...e0, term: 0 }] }],
       ["garbage conf change", {
         ...msg,
-        entries: [{ ...e0, term: Math.max(msg.logTerm, 1), kind: "conf-change", data: new Uint8Array([1, 2]) }],
+        entries: [{
+          ...e0,
+          term: Math.max(msg.logTerm, 1),
+          kind: "conf-change",
+          data: new Uint8Array([1, 2]),
+        }],
       }],
       ["entry data not bytes", { ...msg, entries: [{ ...e0, data: [1] }] }],
     );

@@ -79,7 +79,9 @@ export class Checker {
     for (const [index, key] of this.committed) {
       if (index < first) {
         if (storage.snapshot().meta.index < index && index < first) {
-          violation(`Leader Completeness: ${member} (term ${term}) compacted ${index} unsnapshotted`);
+          violation(
+            `Leader Completeness: ${member} (term ${term}) compacted ${index} unsnapshotted`,
+          );
         }
         continue;
       }
@@ -112,7 +114,9 @@ export class Checker {
     const seen = this.committed.get(e.index);
     if (seen === undefined) this.committed.set(e.index, key);
     else if (seen !== key) {
-      violation(`State Machine Safety: ${member} applied ${key} at ${e.index}, committed was ${seen}`);
+      violation(
+        `State Machine Safety: ${member} applied ${key} at ${e.index}, committed was ${seen}`,
+      );
     }
     this.state(member, e.index, hashAfter);
   }

@@ -26,7 +26,9 @@ function main(args: string[]): number {
   const seeds = Number(values.seeds);
   const from = Number(values.from);
   if (!Number.isSafeInteger(seeds) || seeds < 1 || !Number.isSafeInteger(from)) {
-    console.error(`--seeds must be a positive integer and --from an integer: got ${values.seeds}, ${values.from}`);
+    console.error(
+      `--seeds must be a positive integer and --from an integer: got ${values.seeds}, ${values.from}`,
+    );
     return 2;
   }
   const started = performance.now();
@@ -46,7 +48,9 @@ function main(args: string[]): number {
   }
   const secs = ((performance.now() - started) / 1000).toFixed(1);
   console.log(
-    `${seeds} seeds, ${violations} violations (seeds ${from}..${from + seeds - 1}, ${ticks} ticks, ` +
+    `${seeds} seeds, ${violations} violations (seeds ${from}..${
+      from + seeds - 1
+    }, ${ticks} ticks, ` +
       `${acked} acknowledged proposals, ${secs} s)`,
   );
   return violations === 0 ? 0 : 1;

@@ -78,7 +78,9 @@ export class SimMember {
     const snap = this.storage.snapshot();
     this.sm = StateMachine.decode(snap.data);
     if (this.sm.index !== snap.meta.index) {
-      throw new SafetyViolation(`${this.id}: snapshot data at ${this.sm.index}, meta ${snap.meta.index}`);
+      throw new SafetyViolation(
+        `${this.id}: snapshot data at ${this.sm.index}, meta ${snap.meta.index}`,
+      );
     }
     this.conf = snap.meta.conf;
     const p = ctx.params;
@@ -120,7 +122,9 @@ export class SimMember {
     const st = core.status();
     if (st.role === "leader") ctx.checker.leader(st.term, this.id);
     if (st.commit < this.commitSeen) {
-      throw new SafetyViolation(`${this.id}: commit index went back ${this.commitSeen} -> ${st.commit}`);
+      throw new SafetyViolation(
+        `${this.id}: commit index went back ${this.commitSeen} -> ${st.commit}`,
+      );
     }
     this.commitSeen = st.commit;
   }
@@ -138,7 +142,9 @@ export class SimMember {
 
       // 1. Persist: snapshot, entries, hard state.
       if (rd.snapshot !== undefined) {
-        ctx.log(`${this.id} persists snapshot (${rd.snapshot.meta.index},${rd.snapshot.meta.term})`);
+        ctx.log(
+          `${this.id} persists snapshot (${rd.snapshot.meta.index},${rd.snapshot.meta.term})`,
+        );
         this.storage.applySnapshot(rd.snapshot);
       }
       const first = rd.entries[0];
@@ -161,7 +167,10 @@ export class SimMember {
               `commit ${this.persistedCommit} -> ${hs.commit}`,
           );
         }
-        if (hs.term === this.persistedTerm && this.persistedVote !== "" && hs.vote !== this.persistedVote) {
+        if (
+          hs.term === this.persistedTerm && this.persistedVote !== "" &&
+          hs.vote !== this.persistedVote
+        ) {
           throw new SafetyViolation(
             `${this.id}: changed its vote in term ${hs.term}: ${this.persistedVote} -> ${hs.vote}`,
           );
@@ -173,14 +182,21 @@ export class SimMember {
         if (hs.commit > this.recordedCommit) {
           const lo = Math.max(this.recordedCommit + 1, this.storage.firstIndex());
           if (lo <= hs.commit) {
-            ctx.checker.committedEntries(this.id, this.storage.entries(lo, hs.commit + 1, Infinity));
+            ctx.checker.committedEntries(
+              this.id,
+              this.storage.entries(lo, hs.commit + 1, Infinity),
+            );
           }
           this.recordedCommit = hs.commit;
         }
       }
       if (rd.softState !== undefined) {
         const st = core.status();
-        ctx.log(`${this.id} is now ${rd.softState.role} (term ${st.term}, leader ${rd.softState.leader || "-"})`);
+        ctx.log(
+          `${this.id} is now ${rd.softState.role} (term ${st.term}, leader ${
+            rd.softState.leader || "-"
+          })`,
+        );
         if (rd.softState.role === "leader") {
           ctx.checker.leaderCompleteness(this.id, st.term, this.storage);
         }
@@ -198,7 +214,9 @@ export class SimMember {
           throw new SafetyViolation(`${this.id}: snapshot data does not match its index`);
         }
         if (sm.index <= this.sm.index) {
-          throw new SafetyViolation(`${this.id}: snapshot ${sm.index} is not ahead of applied ${this.sm.index}`);
+          throw new SafetyViolation(
+            `${this.id}: snapshot ${sm.index} is not ahead of applied ${this.sm.index}`,
+          );
         }
         ctx.checker.state(this.id, sm.index, sm.hash);
         this.sm = sm;
@@ -216,7 +234,9 @@ export class SimMember {
         const before = this.sm.ids.size;
         const proposal = this.sm.apply(e);
         if (proposal !== undefined && this.sm.ids.size === before) {
-          throw new SafetyViolation(`${this.id}: applied proposal ${proposal} twice (at ${e.index})`);
+          throw new SafetyViolation(
+            `${this.id}: applied proposal ${proposal} twice (at ${e.index})`,
+          );
         }
         ctx.checker.applied(this.id, e, this.sm.hash);
         ctx.onApplied(this, e, proposal);

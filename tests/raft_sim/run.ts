@@ -7,7 +7,7 @@
 
 import { seededRandom } from "../../raft/rand.ts";
 import { describeParams, randomParams, type SimParams } from "./params.ts";
-import { Simulation, type SimStats } from "./simulation.ts";
+import { type SimStats, Simulation } from "./simulation.ts";
 
 export interface SeedResult {
   readonly seed: number;
@@ -29,7 +29,14 @@ export function runSeed(seed: number, overrides: Partial<SimParams> = {}): SeedR
     const stack = e instanceof Error && !["SafetyViolation", "LivenessViolation"].includes(e.name)
       ? [e.stack ?? ""]
       : [];
-    return { seed, ok: false, params, stats: sim.stats, violation, trace: [...sim.trace.lines(), ...stack] };
+    return {
+      seed,
+      ok: false,
+      params,
+      stats: sim.stats,
+      violation,
+      trace: [...sim.trace.lines(), ...stack],
+    };
   }
 }
 

@@ -190,7 +190,11 @@ export class Simulation implements ShellContext {
   #tickAll(): void {
     for (let u = 0; u < TICK; u++) {
       this.now++;
-      for (let f = this.network.popDue(this.now); f !== undefined; f = this.network.popDue(this.now)) {
+      for (
+        let f = this.network.popDue(this.now);
+        f !== undefined;
+        f = this.network.popDue(this.now)
+      ) {
         this.#deliver(f.msg);
       }
     }
@@ -361,7 +365,9 @@ export class Simulation implements ShellContext {
       }
       return;
     }
-    throw new SafetyViolation(`${to.id} accepted a malformed message (${bad.how}): ${describe(msg)}`);
+    throw new SafetyViolation(
+      `${to.id} accepted a malformed message (${bad.how}): ${describe(msg)}`,
+    );
   }
 
   #heal(): void {
@@ -427,9 +433,11 @@ export class Simulation implements ShellContext {
       this.#tickAll();
     }
     const l = this.#leader();
-    const lagging = l === undefined ? "no leader" : this.#confMembers(l).filter((m) =>
-      !this.#hasAll(m, fresh)
-    ).map((m) => `${m.id}@${m.sm.index}${m.up ? "" : "(down)"}`).join(", ");
+    const lagging = l === undefined
+      ? "no leader"
+      : this.#confMembers(l).filter((m) => !this.#hasAll(m, fresh)).map((m) =>
+        `${m.id}@${m.sm.index}${m.up ? "" : "(down)"}`
+      ).join(", ");
     throw new LivenessViolation(
       `Acknowledged proposals not applied everywhere 600 ticks after healing: ${lagging}\n` +
         this.describeMembers(),
@@ -442,9 +450,13 @@ export class Simulation implements ShellContext {
       const st = m.core?.status();
       if (st === undefined) return `    ${m.id}: down${m.retired ? " (retired)" : ""}`;
       const prog = Object.entries(st.progress).map(([id, p]) => `${id}:${p.match}/${p.next}`);
-      return `    ${m.id}: ${st.role} term ${st.term} leader ${st.leader || "-"} commit ${st.commit} ` +
+      return `    ${m.id}: ${st.role} term ${st.term} leader ${
+        st.leader || "-"
+      } commit ${st.commit} ` +
         `applied ${st.applied} last ${st.lastIndex} voters ${st.conf.voters.join(",")} ` +
-        `learners ${st.conf.learners.join(",") || "-"}${prog.length ? ` progress ${prog.join(" ")}` : ""}`;
+        `learners ${st.conf.learners.join(",") || "-"}${
+          prog.length ? ` progress ${prog.join(" ")}` : ""
+        }`;
     }).join("\n");
   }
 

@@ -64,7 +64,8 @@ export function describe(m: Message): string {
     case "snapshot": {
       const c = m.snapshotChunk;
       if (c !== undefined) {
-        s += ` snap=(${c.meta.index},${c.meta.term}) chunk ${c.offset}+${c.data.length}/${c.totalSize}`;
+        s +=
+          ` snap=(${c.meta.index},${c.meta.term}) chunk ${c.offset}+${c.data.length}/${c.totalSize}`;
       }
       break;
     }
