@@ -29,7 +29,9 @@ import type { LaunchSpec } from "./process_spec.ts";
 // descriptors numbered 10 and up needs bash; under a plain POSIX sh the loop is skipped.
 const WRAPPER = 'o="$1"; e="$2"; shift 2; ' +
   'if [ -n "$BASH_VERSION" ]; then for f in /proc/$$/fd/*; do n=${f##*/}; ' +
-  '[ "$n" -gt 2 ] 2>/dev/null && eval "exec $n>&-"; done 2>/dev/null; fi; ' +
+  '[ "$n" -gt 2 ] 2>/dev/null && eval "exec $n>&-"; done 2>/dev/null; ' +
+  // bash's exec would add SHLVL to the task's environment.
+  'exec env -u SHLVL "$@" >>"$o" 2>>"$e"; fi; ' +
   'exec "$@" >>"$o" 2>>"$e"';
 
 /** How to spawn task processes. */
