@@ -19,7 +19,9 @@ if (import.meta.main) {
     { role, argv },
   );
   const forward = (signal: Deno.Signal) => () => worker.post({ signal });
-  for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, forward(signal));
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, forward(signal));
+  }
   try {
     Deno.exit(await worker.result);
   } catch (e) {

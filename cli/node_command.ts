@@ -204,7 +204,11 @@ async function runInitNode(
   }
 
   // Processes a killed node left behind go first: they may hold its old sockets open.
-  const executor = new ProcessExecutor({ stateDir: `${flags.stateDir}/tasks`, nodeId: state.nodeId, hostname: state.hostname });
+  const executor = new ProcessExecutor({
+    stateDir: `${flags.stateDir}/tasks`,
+    nodeId: state.nodeId,
+    hostname: state.hostname,
+  });
   const reaped = await executor.reapOrphans();
   if (reaped.length > 0) log(`stopped ${reaped.length} task process(es) left by the previous run`);
 

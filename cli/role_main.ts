@@ -49,7 +49,9 @@ async function run(role: Role, argv: string[]): Promise<number> {
   }
 }
 
-workerScope.onmessage = (event: MessageEvent<{ role?: Role; argv?: string[]; signal?: string }>) => {
+workerScope.onmessage = (
+  event: MessageEvent<{ role?: Role; argv?: string[]; signal?: string }>,
+) => {
   if (event.data.signal) {
     stopRequested();
     return;
@@ -57,6 +59,7 @@ workerScope.onmessage = (event: MessageEvent<{ role?: Role; argv?: string[]; sig
   const { role, argv } = event.data;
   run(role!, argv!).then(
     (code) => workerScope.postMessage({ result: code }),
-    (e) => workerScope.postMessage({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+    (e) =>
+      workerScope.postMessage({ error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
   );
 };

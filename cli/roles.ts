@@ -59,5 +59,14 @@ export function rolePermissions(role: Role, paths: RolePaths): WorkerPermissions
       write: socket,
     };
   }
-  return { env: true, ffi: true, import: true, net: true, read: true, run: true, sys: true, write: true };
+  return {
+    env: true,
+    ffi: true,
+    import: true,
+    net: true,
+    read: true,
+    run: true,
+    sys: true,
+    write: true,
+  };
 }

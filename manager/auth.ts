@@ -13,10 +13,22 @@ import type { MemoryStore } from "./store/memory_store.ts";
 
 export type Role = NodeIdentity["role"];
 
-export function authenticate(store: MemoryStore, clusterId: string, ctx: CallContext, roles: readonly Role[]): NodeIdentity {
+export function authenticate(
+  store: MemoryStore,
+  clusterId: string,
+  ctx: CallContext,
+  roles: readonly Role[],
+): NodeIdentity {
   const identity = peerIdentity({ getAuthContext: () => ctx.authContext() });
   const cluster = store.get("cluster", clusterId);
-  const error = authorize(identity, roles, clusterId, (id) => cluster?.blacklistedCertificates[id] !== undefined);
+  const error = authorize(
+    identity,
+    roles,
+    clusterId,
+    (id) => cluster?.blacklistedCertificates[id] !== undefined,
+  );
   if (error === null) return identity!;
-  throw error.name === "UnauthenticatedError" ? unauthenticated(error.message) : permissionDenied(error.message);
+  throw error.name === "UnauthenticatedError"
+    ? unauthenticated(error.message)
+    : permissionDenied(error.message);
 }

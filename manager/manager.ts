@@ -16,8 +16,16 @@ import { create } from "@bufbuild/protobuf";
 import { ClusterSchema, NodeSchema } from "../proto/gen/swarm/v1/objects_pb.ts";
 import { Control, CreateServiceRequestSchema } from "../proto/gen/swarm/v1/control_pb.ts";
 import { Dispatcher } from "../proto/gen/swarm/v1/dispatcher_pb.ts";
-import { NodeSpec_Availability, NodeSpec_Membership, type ServiceSpec } from "../proto/gen/swarm/v1/specs_pb.ts";
-import { NodeRole, NodeStatus_State, RaftMemberStatus_Reachability } from "../proto/gen/swarm/v1/types_pb.ts";
+import {
+  NodeSpec_Availability,
+  NodeSpec_Membership,
+  type ServiceSpec,
+} from "../proto/gen/swarm/v1/specs_pb.ts";
+import {
+  NodeRole,
+  NodeStatus_State,
+  RaftMemberStatus_Reachability,
+} from "../proto/gen/swarm/v1/types_pb.ts";
 import { addService, type CallContext, type ServiceImpl } from "../proto/grpc_server.ts";
 import type { DescService } from "@bufbuild/protobuf";
 import { type RunningServer, startServer, stopServer } from "../proto/grpc_listen.ts";
@@ -46,7 +54,12 @@ export interface ManagerOptions {
   readonly controlSocket: string;
   readonly tls: { readonly rootPem: string; readonly certPem: string; readonly keyPem: string };
   /** Root CA material, written into the cluster object when the cluster is created. */
-  readonly rootCA?: { readonly certPem: string; readonly keyPem: string; readonly digest: string; readonly joinTokens: { readonly worker: string; readonly manager: string } };
+  readonly rootCA?: {
+    readonly certPem: string;
+    readonly keyPem: string;
+    readonly digest: string;
+    readonly joinTokens: { readonly worker: string; readonly manager: string };
+  };
   readonly version: string;
   readonly newId: () => string;
   readonly now?: () => Date;
@@ -72,24 +85,27 @@ export class Manager {
     this.#o = o;
     this.#storage = storage;
     const now = o.now ?? (() => new Date());
-    let raft: RaftNode | undefined;
+    // The store proposes through Raft, and Raft applies into the store: one of them is made first.
+    const proposer = { raft: undefined as RaftNode | undefined };
     this.store = new MemoryStore({
       proposer: {
         propose: async (data) => {
-          if (!raft) throw unavailable("The manager is starting: retry in a moment");
-          await raft.propose(data);
+          if (!proposer.raft) throw unavailable("The manager is starting: retry in a moment");
+          await proposer.raft.propose(data);
         },
       },
       now,
       newRequestId: o.newId,
     });
-    raft = new RaftNode({
+    const raft = new RaftNode({
       id: o.nodeId,
       storage,
       // A single manager has no peers; multi-manager transport arrives with joining.
       transport: { send: () => {} },
       apply: (entry) => {
-        if (entry.kind === "normal" && entry.data.length > 0) this.store.apply(entry.data, BigInt(entry.index));
+        if (entry.kind === "normal" && entry.data.length > 0) {
+          this.store.apply(entry.data, BigInt(entry.index));
+        }
       },
       takeSnapshot: () => this.store.snapshot(),
       restoreSnapshot: (data, meta) => this.store.restore(data, BigInt(meta.index)),
@@ -97,6 +113,7 @@ export class Manager {
       onFatal: (e) => o.log?.(`raft: fatal: ${e.message}`),
       bootstrap: [o.nodeId],
     });
+    proposer.raft = raft;
     this.#raft = raft;
     this.#control = controlServer({
       store: this.store,
@@ -132,7 +149,10 @@ export class Manager {
 
   /** Creates a service as the control API would (used by `swarm up` for its sample). */
   async createService(spec: ServiceSpec): Promise<void> {
-    await this.#control.createService(create(CreateServiceRequestSchema, { spec }), undefined as never);
+    await this.#control.createService(
+      create(CreateServiceRequestSchema, { spec }),
+      undefined as never,
+    );
   }
 
   get leader(): boolean {
@@ -152,7 +172,9 @@ export class Manager {
   async #waitForLeadership(): Promise<void> {
     const deadline = Date.now() + 30_000;
     while (!this.#raft.isLeader) {
-      if (Date.now() > deadline) throw new Error("This manager did not become the Raft leader within 30 s");
+      if (Date.now() > deadline) {
+        throw new Error("This manager did not become the Raft leader within 30 s");
+      }
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -180,42 +202,55 @@ export class Manager {
     if (cluster && node) return;
     await this.store.update((tx) => {
       if (!cluster) {
-        if (!o.rootCA) throw new Error("The cluster object is missing and no root CA was given to create it");
-        tx.create("cluster", create(ClusterSchema, {
-          id: o.clusterId,
-          spec: {
-            annotations: { name: "default" },
-            orchestration: { taskHistoryRetentionLimit: 5n },
-            raft: { snapshotInterval: 10_000n, logEntriesForSlowFollowers: 500n, heartbeatTick: 1, electionTick: 8 },
-            dispatcher: { heartbeatPeriod: durationFromMs(o.heartbeatPeriodMs ?? 5_000) },
-            caConfig: { nodeCertExpiry: durationFromMs(90 * 24 * 3600 * 1000) },
-          },
-          rootCa: {
-            caCert: new TextEncoder().encode(o.rootCA.certPem),
-            caKey: new TextEncoder().encode(o.rootCA.keyPem),
-            caCertHash: o.rootCA.digest,
-            joinTokens: o.rootCA.joinTokens,
-          },
-        }));
+        if (!o.rootCA) {
+          throw new Error("The cluster object is missing and no root CA was given to create it");
+        }
+        tx.create(
+          "cluster",
+          create(ClusterSchema, {
+            id: o.clusterId,
+            spec: {
+              annotations: { name: "default" },
+              orchestration: { taskHistoryRetentionLimit: 5n },
+              raft: {
+                snapshotInterval: 10_000n,
+                logEntriesForSlowFollowers: 500n,
+                heartbeatTick: 1,
+                electionTick: 8,
+              },
+              dispatcher: { heartbeatPeriod: durationFromMs(o.heartbeatPeriodMs ?? 5_000) },
+              caConfig: { nodeCertExpiry: durationFromMs(90 * 24 * 3600 * 1000) },
+            },
+            rootCa: {
+              caCert: new TextEncoder().encode(o.rootCA.certPem),
+              caKey: new TextEncoder().encode(o.rootCA.keyPem),
+              caCertHash: o.rootCA.digest,
+              joinTokens: o.rootCA.joinTokens,
+            },
+          }),
+        );
       }
       if (!node) {
-        tx.create("node", create(NodeSchema, {
-          id: o.nodeId,
-          spec: {
-            desiredRole: NodeRole.MANAGER,
-            membership: NodeSpec_Membership.ACCEPTED,
-            availability: NodeSpec_Availability.ACTIVE,
-          },
-          description: { hostname: o.hostname },
-          status: { state: NodeStatus_State.UNKNOWN },
-          role: NodeRole.MANAGER,
-          managerStatus: {
-            raftId: o.nodeId,
-            addr: o.advertiseAddr,
-            leader: true,
-            reachability: RaftMemberStatus_Reachability.REACHABLE,
-          },
-        }));
+        tx.create(
+          "node",
+          create(NodeSchema, {
+            id: o.nodeId,
+            spec: {
+              desiredRole: NodeRole.MANAGER,
+              membership: NodeSpec_Membership.ACCEPTED,
+              availability: NodeSpec_Availability.ACTIVE,
+            },
+            description: { hostname: o.hostname },
+            status: { state: NodeStatus_State.UNKNOWN },
+            role: NodeRole.MANAGER,
+            managerStatus: {
+              raftId: o.nodeId,
+              addr: o.advertiseAddr,
+              leader: true,
+              reachability: RaftMemberStatus_Reachability.REACHABLE,
+            },
+          }),
+        );
       }
     });
   }
@@ -229,7 +264,11 @@ export class Manager {
       credentials: tls.credentials,
       register: (server) => {
         addService(server, Dispatcher, this.#dispatcher.impl());
-        addService(server, Control, managersOnly(control, (ctx) => authenticate(this.store, o.clusterId, ctx, ["manager"])));
+        addService(
+          server,
+          Control,
+          managersOnly(control, (ctx) => authenticate(this.store, o.clusterId, ctx, ["manager"])),
+        );
         addHealthService(server, this.#health);
       },
     });
@@ -245,9 +284,16 @@ export class Manager {
 }
 
 /** Wraps every handler of `impl` with an authorization check on the call context. */
-function managersOnly<S extends DescService>(impl: ServiceImpl<S>, check: (ctx: CallContext) => void): ServiceImpl<S> {
+function managersOnly<S extends DescService>(
+  impl: ServiceImpl<S>,
+  check: (ctx: CallContext) => void,
+): ServiceImpl<S> {
   const out: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(impl as Record<string, (req: unknown, ctx: CallContext) => unknown>)) {
+  for (
+    const [name, fn] of Object.entries(
+      impl as Record<string, (req: unknown, ctx: CallContext) => unknown>,
+    )
+  ) {
     out[name] = (req: unknown, ctx: CallContext) => {
       check(ctx);
       return fn(req, ctx);

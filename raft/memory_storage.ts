@@ -6,7 +6,7 @@
  * @module
  */
 
-import { limitSize } from "./entry.ts";
+import { entrySize } from "./entry.ts";
 import {
   CompactedError,
   type ConfState,
@@ -54,7 +54,16 @@ export class MemoryLogStorage implements LogStorage {
         `Entries [${lo}, ${hi}) are out of the stored log ${offset + 1}..${this.lastIndex()}`,
       );
     }
-    return limitSize(this.#ents.slice(lo - offset, hi - offset), maxBytes);
+    // Walks only as far as the size limit allows (the range may span the whole log).
+    const out: Entry[] = [];
+    let size = 0;
+    for (let i = lo; i < hi; i++) {
+      const e = this.#ents[i - offset] as Entry;
+      size += entrySize(e);
+      if (out.length > 0 && size > maxBytes) break;
+      out.push(e);
+    }
+    return out;
   }
 
   term(index: number): number {
@@ -105,7 +114,8 @@ export class MemoryLogStorage implements LogStorage {
         }: the log ends at ${this.lastIndex()}`,
       );
     }
-    this.#ents = this.#ents.slice(0, start).concat(fresh);
+    if (start < this.#ents.length) this.#ents.length = start; // a conflicting suffix goes
+    for (const e of fresh) this.#ents.push(e);
   }
 
   /** Replaces everything with a snapshot received from the leader (the Ready's `snapshot`). */

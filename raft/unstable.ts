@@ -61,7 +61,8 @@ export class Unstable {
     if (first === undefined) return;
     const after = first.index;
     if (after === this.offset + this.entries.length) {
-      this.entries = this.entries.concat(ents);
+      // The common case (a leader's proposals, a follower keeping up): O(new entries).
+      for (const e of ents) this.entries.push(e);
     } else if (after <= this.offset) {
       this.offset = after;
       this.entries = [...ents];

@@ -56,7 +56,11 @@ async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_0
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`Timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+  throw new Error(
+    `Timed out waiting for ${what} (last: ${
+      last instanceof Error ? last.message : JSON.stringify(last)
+    })`,
+  );
 }
 
 class NodeProcess {
@@ -64,7 +68,16 @@ class NodeProcess {
   output = "";
   constructor(command: "init" | "up", stateDir: string, port: number) {
     this.child = new Deno.Command(Deno.execPath(), {
-      args: [...FLAGS, command, "-d", stateDir, "--listen-remote-api", `127.0.0.1:${port}`, "--heartbeat-period", "1000"],
+      args: [
+        ...FLAGS,
+        command,
+        "-d",
+        stateDir,
+        "--listen-remote-api",
+        `127.0.0.1:${port}`,
+        "--heartbeat-period",
+        "1000",
+      ],
       stdout: "piped",
       stderr: "piped",
     }).spawn();
@@ -88,11 +101,14 @@ const runningTasks = async (socket: string, service: string) => {
     status?: { state?: string };
     desiredState?: string;
   }[];
-  return tasks.filter((t) => t.status?.state === "TASK_STATE_RUNNING" && t.desiredState === "TASK_STATE_RUNNING").length;
+  return tasks.filter((t) =>
+    t.status?.state === "TASK_STATE_RUNNING" && t.desiredState === "TASK_STATE_RUNNING"
+  ).length;
 };
 
 Deno.test({
-  name: "a node runs a replicated service as OS processes: scale, replace a killed task, remove, restart",
+  name:
+    "a node runs a replicated service as OS processes: scale, replace a killed task, remove, restart",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -106,9 +122,26 @@ Deno.test({
       assert.match(node.output, /Swarm initialized/);
       assert.match(await ok(socket, "node", "ls"), /Ready\s+Active\s+Leader/);
 
-      assert.match(await ok(socket, "service", "create", "--name", "web", "--replicas", "3", "--", "sleep", marker), /^[0-9a-z]{25}\n$/);
+      assert.match(
+        await ok(
+          socket,
+          "service",
+          "create",
+          "--name",
+          "web",
+          "--replicas",
+          "3",
+          "--",
+          "sleep",
+          marker,
+        ),
+        /^[0-9a-z]{25}\n$/,
+      );
       await until("3 task processes", () => processesWith(marker).length === 3);
-      assert.equal(await until("3 running tasks", async () => (await runningTasks(socket, "web")) === 3 && 3), 3);
+      assert.equal(
+        await until("3 running tasks", async () => (await runningTasks(socket, "web")) === 3 && 3),
+        3,
+      );
       assert.match(await ok(socket, "service", "ls"), /web\s+replicated\s+3\/3\s+sleep/);
 
       await ok(socket, "service", "scale", "web=5");
@@ -127,12 +160,20 @@ Deno.test({
 
       // Bad input changes nothing and says what was wrong.
       const before = await ok(socket, "service", "ls", "-q");
-      for (const [args, message] of [
-        [["service", "create", "--name", "bad name!", "--", "sleep", "1"], /invalid service name/i],
-        [["service", "create", "--name", "neg", "--replicas", "-2", "--", "sleep", "1"], /replicas/i],
-        [["service", "create", "--name", "nocmd"], /missing command/i],
-        [["service", "create", "--bogus-flag", "x"], /bogus-flag/],
-      ] as const) {
+      for (
+        const [args, message] of [
+          [
+            ["service", "create", "--name", "bad name!", "--", "sleep", "1"],
+            /invalid service name/i,
+          ],
+          [
+            ["service", "create", "--name", "neg", "--replicas", "-2", "--", "sleep", "1"],
+            /replicas/i,
+          ],
+          [["service", "create", "--name", "nocmd"], /missing command/i],
+          [["service", "create", "--bogus-flag", "x"], /bogus-flag/],
+        ] as const
+      ) {
         const r = await swarm(socket, ...args);
         assert.notEqual(r.code, 0, `${args.join(" ")} should fail`);
         assert.match(r.stderr, message);
@@ -143,7 +184,18 @@ Deno.test({
       assert.match(unreachable.stderr, /cannot reach the swarm manager/);
 
       // Stop and restart the node: the service and its history are still there.
-      await ok(socket, "service", "create", "--name", "other", "--replicas", "2", "--", "sleep", marker);
+      await ok(
+        socket,
+        "service",
+        "create",
+        "--name",
+        "other",
+        "--replicas",
+        "2",
+        "--",
+        "sleep",
+        marker,
+      );
       await until("3 task processes", () => processesWith(marker).length === 3);
       const status = await node.stop("SIGTERM");
       assert.equal(status.code, 0);
@@ -155,6 +207,24 @@ Deno.test({
       assert.equal(services.trim().split("\n").length, 2);
       await until("the tasks to run again", () => processesWith(marker).length === 3);
       assert.ok(JSON.parse(await ok(socket, "task", "ls", "--format", "json")).length >= 3);
+
+      await ok(socket, "service", "update", "other", "--env-add", "DEBUG=1");
+      const inspected = JSON.parse(await ok(socket, "service", "inspect", "other"));
+      assert.deepEqual(inspected.spec.task.process.env, ["DEBUG=1"]);
+      await until("the updated tasks to run", async () => {
+        const tasks = JSON.parse(
+          await ok(socket, "service", "ps", "other", "--format", "json"),
+        ) as {
+          desiredState?: string;
+          status?: { state?: string };
+          spec?: { process?: { env?: string[] } };
+        }[];
+        const live = tasks.filter((t) => t.desiredState === "TASK_STATE_RUNNING");
+        return live.length === 2 &&
+          live.every((t) =>
+            t.status?.state === "TASK_STATE_RUNNING" && t.spec?.process?.env?.includes("DEBUG=1")
+          );
+      }, 60_000);
 
       await ok(socket, "service", "rm", "web", "other");
       await until("no task process", () => processesWith(marker).length === 0);

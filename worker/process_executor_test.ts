@@ -399,7 +399,15 @@ Deno.test("a task process inherits no descriptor of the node beyond stdin, stdou
     });
     await controller.start();
     const { pid } = await controller.inspect!();
-    const fds = [...Deno.readDirSync(`/proc/${pid}/fd`)].map((e) => Number(e.name)).sort((a, b) => a - b);
+    // The wrapper closes descriptors and then becomes the task: wait until it is `sleep` itself.
+    const deadline = Date.now() + 10_000;
+    while (!Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0")[0]!.endsWith("/sleep")) {
+      assert.ok(Date.now() < deadline, "the task never replaced its wrapper");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const fds = [...Deno.readDirSync(`/proc/${pid}/fd`)].map((e) => Number(e.name)).sort((a, b) =>
+      a - b
+    );
     assert.deepEqual(fds, [0, 1, 2]);
     await controller.terminate();
   } finally {

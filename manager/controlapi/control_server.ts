@@ -19,7 +19,10 @@ import {
   type Task,
   TaskSchema,
 } from "../../proto/gen/swarm/v1/objects_pb.ts";
-import { Control, ListServiceStatusesResponse_ServiceStatusSchema } from "../../proto/gen/swarm/v1/control_pb.ts";
+import {
+  Control,
+  ListServiceStatusesResponse_ServiceStatusSchema,
+} from "../../proto/gen/swarm/v1/control_pb.ts";
 import { NodeRole, NodeStatus_State, TaskState } from "../../proto/gen/swarm/v1/types_pb.ts";
 import type { ServiceImpl } from "../../proto/grpc_server.ts";
 import {
@@ -32,7 +35,12 @@ import {
   unimplemented,
 } from "../../proto/grpc_status.ts";
 import type { MemoryStore } from "../store/memory_store.ts";
-import { IdConflictError, NameConflictError, ObjectNotFoundError, SequenceConflictError } from "../store/errors.ts";
+import {
+  IdConflictError,
+  NameConflictError,
+  ObjectNotFoundError,
+  SequenceConflictError,
+} from "../store/errors.ts";
 import { NotLeaderError } from "../../raft/types.ts";
 import {
   insertServiceDefaults,
@@ -55,14 +63,18 @@ export interface ControlServerOptions {
 export function toStatus(e: unknown): unknown {
   if (e instanceof GrpcStatusError) return e;
   if (e instanceof ValidationError) return invalidArgument(e.message);
-  if (e instanceof NameConflictError || e instanceof IdConflictError) return alreadyExists(e.message);
+  if (e instanceof NameConflictError || e instanceof IdConflictError) {
+    return alreadyExists(e.message);
+  }
   if (e instanceof ObjectNotFoundError) return notFound(e.message);
   if (e instanceof SequenceConflictError) return failedPrecondition(e.message);
   if (e instanceof NotLeaderError) return unavailable(e.message);
   return e;
 }
 
-function wrap<A extends unknown[], R>(fn: (...args: A) => Promise<R> | R): (...args: A) => Promise<R> {
+function wrap<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R> | R,
+): (...args: A) => Promise<R> {
   return async (...args) => {
     try {
       return await fn(...args);
@@ -90,7 +102,9 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
       nodeId: o.version.nodeId,
     }),
 
-    getNode: (req) => ({ node: must(store.get("node", argument(req.nodeId, "node_id")), "node", req.nodeId) }),
+    getNode: (req) => ({
+      node: must(store.get("node", argument(req.nodeId, "node_id")), "node", req.nodeId),
+    }),
     listNodes: (req) => ({
       nodes: filterByName(store.list("node"), nodeName, req.filters as NameFilters | undefined)
         .filter((n) => !req.filters?.roles.length || req.filters.roles.includes(n.role)),
@@ -100,7 +114,9 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
       if (!req.spec) throw invalidArgument("spec must be given");
       validateNodeSpec(req.spec);
       if (req.spec.desiredRole !== node.spec?.desiredRole) {
-        throw unimplemented("Changing a node's role (promote/demote) needs multi-manager support, which is not available yet");
+        throw unimplemented(
+          "Changing a node's role (promote/demote) needs multi-manager support, which is not available yet",
+        );
       }
       const updated = clone(NodeSchema, node);
       updated.spec = req.spec;
@@ -114,14 +130,20 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
         throw failedPrecondition(`Node ${node.id} is a manager: demote it before removing it`);
       }
       if (node.status?.state === NodeStatus_State.READY && !req.force) {
-        throw failedPrecondition(`Node ${node.id} is not down and can't be removed: stop it first, or use --force`);
+        throw failedPrecondition(
+          `Node ${node.id} is not down and can't be removed: stop it first, or use --force`,
+        );
       }
       await store.update((tx) => {
         tx.remove("node", node);
         for (const t of store.tasksOfNode(node.id)) {
           if ((t.status?.state ?? 0) < TaskState.COMPLETE) {
             const orphan = clone(TaskSchema, t);
-            orphan.status = { ...orphan.status!, state: TaskState.ORPHANED, message: "node was removed" };
+            orphan.status = {
+              ...orphan.status!,
+              state: TaskState.ORPHANED,
+              message: "node was removed",
+            };
             tx.update("task", orphan);
           }
         }
@@ -129,13 +151,21 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
       return {};
     },
 
-    getTask: (req) => ({ task: must(store.get("task", argument(req.taskId, "task_id")), "task", req.taskId) }),
+    getTask: (req) => ({
+      task: must(store.get("task", argument(req.taskId, "task_id")), "task", req.taskId),
+    }),
     listTasks: (req) => {
       const f = req.filters;
-      let tasks = filterByName(store.list("task"), (t: Task) => t.annotations?.name ?? "", f as NameFilters | undefined);
+      let tasks = filterByName(
+        store.list("task"),
+        (t: Task) => t.annotations?.name ?? "",
+        f as NameFilters | undefined,
+      );
       if (f?.serviceIds.length) tasks = tasks.filter((t) => f.serviceIds.includes(t.serviceId));
       if (f?.nodeIds.length) tasks = tasks.filter((t) => f.nodeIds.includes(t.nodeId));
-      if (f?.desiredStates.length) tasks = tasks.filter((t) => f.desiredStates.includes(t.desiredState));
+      if (f?.desiredStates.length) {
+        tasks = tasks.filter((t) => f.desiredStates.includes(t.desiredState));
+      }
       return { tasks };
     },
     removeTask: async (req) => {
@@ -145,31 +175,51 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
     },
 
     getService: (req) => {
-      const service = must(store.get("service", argument(req.serviceId, "service_id")), "service", req.serviceId);
+      const service = must(
+        store.get("service", argument(req.serviceId, "service_id")),
+        "service",
+        req.serviceId,
+      );
       if (!req.insertDefaults || !service.spec) return { service };
       const withDefaults = clone(ServiceSchema, service);
       withDefaults.spec = insertServiceDefaults(service.spec);
       return { service: withDefaults };
     },
     listServices: (req) => ({
-      services: filterByName(store.list("service"), serviceName, req.filters as NameFilters | undefined),
+      services: filterByName(
+        store.list("service"),
+        serviceName,
+        req.filters as NameFilters | undefined,
+      ),
     }),
     createService: async (req) => {
       if (!req.spec) throw invalidArgument("spec must be given");
       validateServiceSpec(req.spec);
       if (req.spec.mode.case !== "replicated") {
-        throw unimplemented(`Service mode "${req.spec.mode.case ?? "none"}" is not supported yet: use replicated`);
+        throw unimplemented(
+          `Service mode "${req.spec.mode.case ?? "none"}" is not supported yet: use replicated`,
+        );
       }
-      const service = create(ServiceSchema, { id: o.newId(), spec: req.spec, specVersion: { index: 1n } });
+      const service = create(ServiceSchema, {
+        id: o.newId(),
+        spec: req.spec,
+        specVersion: { index: 1n },
+      });
       await store.update((tx) => tx.create("service", service));
       return { service: store.get("service", service.id) };
     },
     updateService: async (req) => {
-      const current = must(store.get("service", argument(req.serviceId, "service_id")), "service", req.serviceId);
+      const current = must(
+        store.get("service", argument(req.serviceId, "service_id")),
+        "service",
+        req.serviceId,
+      );
       const updated = clone(ServiceSchema, current);
       updated.meta = { ...updated.meta!, version: req.serviceVersion };
       if (req.rollback === 1) {
-        if (!current.previousSpec) throw failedPrecondition(`Service ${current.id} has no previous spec to roll back to`);
+        if (!current.previousSpec) {
+          throw failedPrecondition(`Service ${current.id} has no previous spec to roll back to`);
+        }
         updated.spec = current.previousSpec;
         updated.previousSpec = current.spec;
       } else {
@@ -185,12 +235,19 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
         updated.spec = req.spec;
       }
       updated.previousSpecVersion = current.specVersion;
-      updated.specVersion = { $typeName: "swarm.v1.Version", index: (current.specVersion?.index ?? 0n) + 1n };
+      updated.specVersion = {
+        $typeName: "swarm.v1.Version",
+        index: (current.specVersion?.index ?? 0n) + 1n,
+      };
       await store.update((tx) => tx.update("service", updated));
       return { service: store.get("service", current.id) };
     },
     removeService: async (req) => {
-      const service = must(store.get("service", argument(req.serviceId, "service_id")), "service", req.serviceId);
+      const service = must(
+        store.get("service", argument(req.serviceId, "service_id")),
+        "service",
+        req.serviceId,
+      );
       await store.update((tx) => {
         tx.remove("service", service);
         for (const t of store.tasksOfService(service.id)) {
@@ -207,20 +264,36 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
       statuses: req.services.map((id) => {
         const service = store.get("service", id);
         const tasks = store.tasksOfService(id);
-        const desired = service?.spec?.mode.case === "replicated" ? service.spec.mode.value.replicas : 0;
+        const desired = service?.spec?.mode.case === "replicated"
+          ? service.spec.mode.value.replicas
+          : 0;
         return create(ListServiceStatusesResponse_ServiceStatusSchema, {
           serviceId: id,
           desiredTasks: BigInt(desired),
-          runningTasks: BigInt(tasks.filter((t) => t.status?.state === TaskState.RUNNING && t.desiredState <= TaskState.RUNNING).length),
-          completedTasks: BigInt(tasks.filter((t) => t.status?.state === TaskState.COMPLETE).length),
+          runningTasks: BigInt(
+            tasks.filter((t) =>
+              t.status?.state === TaskState.RUNNING && t.desiredState <= TaskState.RUNNING
+            ).length,
+          ),
+          completedTasks: BigInt(
+            tasks.filter((t) => t.status?.state === TaskState.COMPLETE).length,
+          ),
         });
       }),
     }),
 
-    getCluster: (req) => ({ cluster: redact(must(store.get("cluster", argument(req.clusterId, "cluster_id")), "cluster", req.clusterId)) }),
+    getCluster: (req) => ({
+      cluster: redact(
+        must(store.get("cluster", argument(req.clusterId, "cluster_id")), "cluster", req.clusterId),
+      ),
+    }),
     listClusters: () => ({ clusters: store.list("cluster").map(redact) }),
     updateCluster: async (req) => {
-      const current = must(store.get("cluster", argument(req.clusterId, "cluster_id")), "cluster", req.clusterId);
+      const current = must(
+        store.get("cluster", argument(req.clusterId, "cluster_id")),
+        "cluster",
+        req.clusterId,
+      );
       if (!req.spec) throw invalidArgument("spec must be given");
       validateClusterSpec(req.spec);
       if (req.spec.annotations?.name !== current.spec?.annotations?.name) {
@@ -233,9 +306,17 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
       return { cluster: redact(store.get("cluster", current.id)!) };
     },
 
-    getSecret: (req) => ({ secret: redactSecret(must(store.get("secret", argument(req.secretId, "secret_id")), "secret", req.secretId)) }),
+    getSecret: (req) => ({
+      secret: redactSecret(
+        must(store.get("secret", argument(req.secretId, "secret_id")), "secret", req.secretId),
+      ),
+    }),
     listSecrets: (req) => ({
-      secrets: filterByName(store.list("secret"), (s) => s.spec?.annotations?.name ?? "", req.filters as NameFilters | undefined).map(redactSecret),
+      secrets: filterByName(
+        store.list("secret"),
+        (s) => s.spec?.annotations?.name ?? "",
+        req.filters as NameFilters | undefined,
+      ).map(redactSecret),
     }),
     createSecret: async (req) => {
       if (!req.spec) throw invalidArgument("spec must be given");
@@ -245,16 +326,34 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
       return { secret: redactSecret(store.get("secret", secret.id)!) };
     },
     removeSecret: async (req) => {
-      const secret = must(store.get("secret", argument(req.secretId, "secret_id")), "secret", req.secretId);
+      const secret = must(
+        store.get("secret", argument(req.secretId, "secret_id")),
+        "secret",
+        req.secretId,
+      );
       const user = store.list("service").find((s) => referencesSecret(s, secret.id));
-      if (user) throw failedPrecondition(`Secret ${secret.spec?.annotations?.name} is in use by service ${user.spec?.annotations?.name}`);
+      if (user) {
+        throw failedPrecondition(
+          `Secret ${secret.spec?.annotations?.name} is in use by service ${user.spec?.annotations?.name}`,
+        );
+      }
       await store.update((tx) => tx.remove("secret", secret));
       return {};
     },
 
-    getConfig: (req) => ({ config: must(store.get("config", argument(req.configId, "config_id")), "config", req.configId) }),
+    getConfig: (req) => ({
+      config: must(
+        store.get("config", argument(req.configId, "config_id")),
+        "config",
+        req.configId,
+      ),
+    }),
     listConfigs: (req) => ({
-      configs: filterByName(store.list("config"), (c) => c.spec?.annotations?.name ?? "", req.filters as NameFilters | undefined),
+      configs: filterByName(
+        store.list("config"),
+        (c) => c.spec?.annotations?.name ?? "",
+        req.filters as NameFilters | undefined,
+      ),
     }),
     createConfig: async (req) => {
       if (!req.spec) throw invalidArgument("spec must be given");
@@ -264,15 +363,25 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
       return { config: store.get("config", config.id) };
     },
     removeConfig: async (req) => {
-      const config = must(store.get("config", argument(req.configId, "config_id")), "config", req.configId);
+      const config = must(
+        store.get("config", argument(req.configId, "config_id")),
+        "config",
+        req.configId,
+      );
       const user = store.list("service").find((s) => referencesConfig(s, config.id));
-      if (user) throw failedPrecondition(`Config ${config.spec?.annotations?.name} is in use by service ${user.spec?.annotations?.name}`);
+      if (user) {
+        throw failedPrecondition(
+          `Config ${config.spec?.annotations?.name} is in use by service ${user.spec?.annotations?.name}`,
+        );
+      }
       await store.update((tx) => tx.remove("config", config));
       return {};
     },
   };
   const wrapped: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(impl)) wrapped[name] = wrap(fn as (...a: unknown[]) => unknown);
+  for (const [name, fn] of Object.entries(impl)) {
+    wrapped[name] = wrap(fn as (...a: unknown[]) => unknown);
+  }
   return wrapped as ServiceImpl<typeof Control>;
 }
 
@@ -299,5 +408,7 @@ function runtimeRefs(s: Service) {
   const rt = s.spec?.task?.runtime;
   return rt?.case === undefined ? { secrets: [], configs: [] } : rt.value;
 }
-const referencesSecret = (s: Service, id: string) => runtimeRefs(s).secrets.some((r) => r.secretId === id);
-const referencesConfig = (s: Service, id: string) => runtimeRefs(s).configs.some((r) => r.configId === id);
+const referencesSecret = (s: Service, id: string) =>
+  runtimeRefs(s).secrets.some((r) => r.secretId === id);
+const referencesConfig = (s: Service, id: string) =>
+  runtimeRefs(s).configs.some((r) => r.configId === id);

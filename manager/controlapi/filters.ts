@@ -16,8 +16,12 @@ export function filterByName<T extends { id: string }>(
   return objects.filter((o) => {
     const name = nameOf(o);
     if (filters.names.length && !filters.names.includes(name)) return false;
-    if (filters.idPrefixes.length && !filters.idPrefixes.some((p) => o.id.startsWith(p))) return false;
-    if (filters.namePrefixes.length && !filters.namePrefixes.some((p) => name.startsWith(p))) return false;
+    if (filters.idPrefixes.length && !filters.idPrefixes.some((p) => o.id.startsWith(p))) {
+      return false;
+    }
+    if (filters.namePrefixes.length && !filters.namePrefixes.some((p) => name.startsWith(p))) {
+      return false;
+    }
     return true;
   });
 }

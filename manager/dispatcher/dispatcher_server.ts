@@ -10,7 +10,12 @@
  */
 import { clone, create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { type Node, NodeSchema, type Task, TaskSchema } from "../../proto/gen/swarm/v1/objects_pb.ts";
+import {
+  type Node,
+  NodeSchema,
+  type Task,
+  TaskSchema,
+} from "../../proto/gen/swarm/v1/objects_pb.ts";
 import {
   type AssignmentChange,
   AssignmentChange_Action,
@@ -19,7 +24,11 @@ import {
   Dispatcher,
   type TaskStatusUpdate,
 } from "../../proto/gen/swarm/v1/dispatcher_pb.ts";
-import { NodeStatus_State, TaskState, TaskStatusSchema } from "../../proto/gen/swarm/v1/types_pb.ts";
+import {
+  NodeStatus_State,
+  TaskState,
+  TaskStatusSchema,
+} from "../../proto/gen/swarm/v1/types_pb.ts";
 import type { CallContext, ServiceImpl } from "../../proto/grpc_server.ts";
 import { notFound, permissionDenied } from "../../proto/grpc_status.ts";
 import { durationFromMs } from "../duration.ts";
@@ -68,12 +77,15 @@ export class DispatcherService {
 
   impl(): ServiceImpl<typeof Dispatcher> {
     const o = this.#o;
-    const worker = (ctx: CallContext) => authenticate(o.store, o.clusterId, ctx, ["worker", "manager"]).nodeId;
+    const worker = (ctx: CallContext) =>
+      authenticate(o.store, o.clusterId, ctx, ["worker", "manager"]).nodeId;
     return {
       session: (req, ctx) => {
         const nodeId = worker(ctx);
         const node = o.store.get("node", nodeId);
-        if (!node) throw notFound(`Node ${nodeId} is not registered in this cluster: join it again`);
+        if (!node) {
+          throw notFound(`Node ${nodeId} is not registered in this cluster: join it again`);
+        }
         return this.#session(nodeId, req.description, req.knownTasks, ctx);
       },
       heartbeat: (req, ctx) => {
@@ -134,7 +146,9 @@ export class DispatcherService {
 
   #checkSession(nodeId: string, sessionId: string): void {
     if (this.#sessions.get(nodeId)?.id !== sessionId) {
-      throw notFound(`Session ${sessionId} of node ${nodeId} is unknown or has expired: open a new session`);
+      throw notFound(
+        `Session ${sessionId} of node ${nodeId} is unknown or has expired: open a new session`,
+      );
     }
   }
 
@@ -161,7 +175,12 @@ export class DispatcherService {
     const node = this.#o.store.get("node", nodeId);
     if (!node) return;
     const updated = clone(NodeSchema, node);
-    updated.status = { $typeName: "swarm.v1.NodeStatus", state, message, addr: addr ?? node.status?.addr ?? "" };
+    updated.status = {
+      $typeName: "swarm.v1.NodeStatus",
+      state,
+      message,
+      addr: addr ?? node.status?.addr ?? "",
+    };
     if (description) updated.description = description;
     await this.#o.store.update((tx) => tx.update("node", updated));
   }
@@ -177,7 +196,10 @@ export class DispatcherService {
       }
       const stored = task.status?.state ?? TaskState.NEW;
       if (u.status.state < stored) continue; // Only forward.
-      if (u.status.state === stored && u.status.message === task.status?.message && u.status.err === task.status?.err) continue;
+      if (
+        u.status.state === stored && u.status.message === task.status?.message &&
+        u.status.err === task.status?.err
+      ) continue;
       const t = clone(TaskSchema, task);
       t.status = clone(TaskStatusSchema, u.status);
       t.status!.appliedBy = o.managerId;
@@ -205,7 +227,12 @@ export class DispatcherService {
     };
     const dirty = new Notifier();
     const unwatch = o.store.watch((events, reset) => {
-      if (reset || events.some((e) => e.kind === "task" && (e.object.nodeId === nodeId || (e.old as Task | undefined)?.nodeId === nodeId))) {
+      if (
+        reset || events.some((e) =>
+          e.kind === "task" &&
+          (e.object.nodeId === nodeId || (e.old as Task | undefined)?.nodeId === nodeId)
+        )
+      ) {
         dirty.notify();
       }
     });
@@ -239,7 +266,10 @@ export class DispatcherService {
 }
 
 function change(task: Task, action: AssignmentChange_Action): AssignmentChange {
-  return create(AssignmentChangeSchema, { action, assignment: { item: { case: "task", value: task } } });
+  return create(AssignmentChangeSchema, {
+    action,
+    assignment: { item: { case: "task", value: task } },
+  });
 }
 
 /** "ipv4:1.2.3.4:5678" or "1.2.3.4:5678" → "1.2.3.4". */

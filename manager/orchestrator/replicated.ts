@@ -103,7 +103,7 @@ export function reconcileReplicated(
     }
     if (
       current.desiredState === TaskState.READY &&
-      mayStart(service, current, history, ctx.now, delayFor(current, history, delayMs))
+      mayStart(current, history, ctx.now, delayFor(current, history, delayMs))
     ) {
       plan.update.push(withDesired(current, TaskState.RUNNING));
     }

@@ -50,7 +50,6 @@ export function restartDelayMs(service: Service): number {
  * predecessor ended and that predecessor has stopped (or has had a minute to do so).
  */
 export function mayStart(
-  service: Service,
   waiting: Task,
   slotHistory: readonly Task[],
   now: Date,
