@@ -6,34 +6,12 @@
  */
 import type { Node } from "../../proto/gen/swarm/v1/objects_pb.ts";
 import { NodeRole } from "../../proto/gen/swarm/v1/types_pb.ts";
+// Parsing is the validators' (the control API refuses a bad constraint before it is stored);
+// matching against nodes is the scheduler's.
+import { type Constraint, parseConstraint } from "../validate/constraints.ts";
 
-export interface Constraint {
-  readonly key: string;
-  readonly equal: boolean;
-  readonly value: string;
-}
-
-const KEY = /^[a-z_][a-z0-9\-_.]+$/i;
-
-export class ConstraintSyntaxError extends Error {
-  override readonly name = "ConstraintSyntaxError";
-}
-
-export function parseConstraint(expr: string): Constraint {
-  const m = /^(.*?)(==|!=)(.*)$/.exec(expr);
-  if (!m) {
-    throw new ConstraintSyntaxError(
-      `invalid constraint "${expr}": use KEY==VALUE or KEY!=VALUE, e.g. node.hostname==web1`,
-    );
-  }
-  const key = m[1]!.trim();
-  const value = m[3]!.trim();
-  if (!KEY.test(key)) {
-    throw new ConstraintSyntaxError(`invalid constraint key "${key}" in "${expr}"`);
-  }
-  if (value === "") throw new ConstraintSyntaxError(`constraint "${expr}" has an empty value`);
-  return { key, equal: m[2] === "==", value };
-}
+export type { Constraint };
+export { parseConstraint };
 
 /** The node's value for a constraint key, or undefined when the node has none. */
 function nodeValue(node: Node, key: string): string | undefined {
@@ -64,7 +42,7 @@ function nodeValue(node: Node, key: string): string | undefined {
 export function matches(node: Node, constraints: readonly Constraint[]): boolean {
   return constraints.every((c) => {
     const v = nodeValue(node, c.key);
-    if (v === undefined) return !c.equal;
-    return (v.toLowerCase() === c.value.toLowerCase()) === c.equal;
+    if (v === undefined) return c.operator === "!=";
+    return (v.toLowerCase() === c.value.toLowerCase()) === (c.operator === "==");
   });
 }
