@@ -20,9 +20,16 @@ export interface FlagDef {
 /** Flags by long name. */
 export type FlagDefs = Record<string, FlagDef>;
 
-/** Flags every command accepts: the socket, the output format and help. */
+/**
+ * Flags every command accepts: where the control API is (a socket, or a remote manager and its
+ * TLS files), the output format and help.
+ */
 export const COMMON_FLAGS: FlagDefs = {
   socket: { type: "string", short: "s" },
+  host: { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
+  "tls-ca": { type: "string" },
   format: { type: "string" },
   help: { type: "boolean", short: "h" },
 };

@@ -6,6 +6,13 @@
  */
 
 import type { ControlApi } from "./control_api.ts";
+import type { TlsMaterial } from "./tls_material.ts";
+
+/** A manager's remote API and the TLS material to dial it with (`--host` and `--tls-*`). */
+export interface RemoteTarget extends TlsMaterial {
+  /** `HOST:PORT` of the manager's remote API. */
+  readonly host: string;
+}
 
 /** The client's window on the outside world. */
 export interface ClientIO {
@@ -13,13 +20,21 @@ export interface ClientIO {
   stdout(s: string): void;
   /** Writes text to standard error as given. */
   stderr(s: string): void;
-  /** Reads an environment variable (SWARM_SOCKET). */
+  /** Reads an environment variable (SWARM_SOCKET, SWARM_HOST, SWARM_CERT_PATH). */
   env(name: string): string | undefined;
-  /** Opens the control API on a unix socket path. Called at most once, and only when needed. */
+  /**
+   * Opens the control API on a unix socket path. Called at most once (it or
+   * {@linkcode connectRemote}), and only when needed.
+   */
   connect(socketPath: string): ControlApi;
+  /**
+   * Opens the control API on a manager's remote API over mutual TLS. Without it, `--host` fails
+   * with an error saying this client cannot dial remote managers.
+   */
+  connectRemote?(target: RemoteTarget): ControlApi;
   /** Reads all of standard input (secret and config data). */
   stdinText?(): Promise<string>;
-  /** Reads a file (secret and config data); defaults to `Deno.readFile`. */
+  /** Reads a file (secret and config data, TLS files); defaults to `Deno.readFile`. */
   readFile?(path: string): Promise<Uint8Array>;
   /** The current time, for "5 seconds ago"; defaults to the system clock. */
   now?(): Date;

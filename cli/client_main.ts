@@ -15,19 +15,20 @@ import type { ClientIO } from "./client_io.ts";
 import type { Command, CommandGroup } from "./command.ts";
 import { allNames, commandHelp, findByName, groupHelp } from "./command.ts";
 import { GROUPS, TOP_COMMANDS } from "./commands/mod.ts";
-import { Context, parseFormat, UnreachableError } from "./context.ts";
+import { CertificateRefusedError, Context, parseFormat, UnreachableError } from "./context.ts";
 import type { OutputFormat } from "./context.ts";
 import { rpcCode, rpcMessage } from "./control_api.ts";
 import { ResolveError } from "./resolve.ts";
 import { suggest } from "./suggest.ts";
+import { DEFAULT_SOCKET, type TargetFlags } from "./target.ts";
+import { TlsMaterialError } from "./tls_material.ts";
 import { UsageError } from "./usage_error.ts";
 
-export type { ClientIO } from "./client_io.ts";
+export type { ClientIO, RemoteTarget } from "./client_io.ts";
 export type { ControlApi } from "./control_api.ts";
 export { CLIENT_VERSION } from "./version.ts";
 
-/** The control socket used when neither --socket nor SWARM_SOCKET is given. */
-export const DEFAULT_SOCKET = ".swarm/swarm.sock";
+export { DEFAULT_SOCKET };
 
 /** The first words the client handles (groups, their aliases, and top-level commands). */
 export const CLIENT_COMMANDS: readonly string[] = [
@@ -52,23 +53,41 @@ Start a node with 'swarm init' (a new swarm) or 'swarm join' (an existing one).
 Options:
   -s, --socket PATH      Control socket of a manager
                          (env SWARM_SOCKET, default ${DEFAULT_SOCKET})
+      --host HOST:PORT   Administer a manager remotely, on its remote API over mutual TLS
+                         (env SWARM_HOST; needs the three files below)
+      --tls-cert FILE    Client certificate: a manager's, from the manager's
+                         <state-dir>/certificates/swarm-node.crt (env SWARM_CERT_PATH/cert.pem)
+      --tls-key FILE     Its unencrypted private key, swarm-node.key (env SWARM_CERT_PATH/key.pem)
+      --tls-ca FILE      The cluster's root CA, swarm-root-ca.crt (env SWARM_CERT_PATH/ca.pem)
       --format FORMAT    Output format: table or json (default table)
   -h, --help             Show this help
   -v, --version          Show the client and manager versions
+
+SWARM_CERT_PATH=DIR stands for DIR/cert.pem, DIR/key.pem and DIR/ca.pem; a --tls-* flag
+overrides its file. --socket and --host exclude each other.
 
 Run 'swarm COMMAND --help' for more on a command.
 `;
 }
 
 interface Globals {
-  socket: string | undefined;
+  target: TargetFlags;
   format: OutputFormat | undefined;
   help: boolean;
   rest: string[];
 }
 
+const GLOBAL_TARGET_FLAGS: Record<string, keyof TargetFlags> = {
+  "-s": "socket",
+  "--socket": "socket",
+  "--host": "host",
+  "--tls-cert": "tlsCert",
+  "--tls-key": "tlsKey",
+  "--tls-ca": "tlsCa",
+};
+
 function parseGlobals(argv: readonly string[]): Globals {
-  const out: Globals = { socket: undefined, format: undefined, help: false, rest: [] };
+  const out: Globals = { target: {}, format: undefined, help: false, rest: [] };
   let i = 0;
   const value = (flag: string, inline: string | undefined): string => {
     if (inline !== undefined) return inline;
@@ -88,14 +107,20 @@ function parseGlobals(argv: readonly string[]): Globals {
     const eq = arg.indexOf("=");
     const name = eq < 0 ? arg : arg.slice(0, eq);
     const inline = eq < 0 ? undefined : arg.slice(eq + 1);
-    if (name === "-s" || name === "--socket") out.socket = value(name, inline);
+    const targetKey = GLOBAL_TARGET_FLAGS[name];
+    if (targetKey !== undefined) out.target[targetKey] = value(name, inline);
     else if (name === "--format") out.format = parseFormat(value(name, inline), "swarm");
     else if ((name === "-h" || name === "--help") && inline === undefined) out.help = true;
     else if ((name === "-v" || name === "--version") && inline === undefined) {
       out.rest = ["version", ...argv.slice(i + 1)];
       return out;
     } else {
-      const close = suggest(name, ["--socket", "--format", "--help", "--version"]);
+      const close = suggest(name, [
+        ...Object.keys(GLOBAL_TARGET_FLAGS).filter((f) => f.startsWith("--")),
+        "--format",
+        "--help",
+        "--version",
+      ]);
       throw new UsageError(
         `unknown flag ${name} for "swarm"${close ? `: did you mean ${close}?` : ""}`,
       );
@@ -127,16 +152,13 @@ async function runCommand(
     return 0;
   }
   ctx.applyCommonFlags(parsed.flags);
+  ctx.target(path); // contradicting or incomplete connection flags are usage errors, found now
   return await cmd.run(ctx, parsed);
 }
 
 async function dispatch(argv: readonly string[], io: ClientIO): Promise<number> {
   const globals = parseGlobals(argv);
-  const ctx = new Context(
-    io,
-    globals.socket ?? io.env("SWARM_SOCKET") ?? DEFAULT_SOCKET,
-    globals.format ?? "table",
-  );
+  const ctx = new Context(io, globals.target, globals.format ?? "table");
   let [word, ...rest] = globals.rest;
   if (word === "help") {
     // "swarm help service create" is "swarm service create --help".
@@ -187,7 +209,10 @@ export async function runClient(argv: string[], io: ClientIO): Promise<number> {
       io.stderr(`Error: ${err.message}\n`);
       return 2;
     }
-    if (err instanceof UnreachableError || err instanceof ResolveError) {
+    if (
+      err instanceof UnreachableError || err instanceof ResolveError ||
+      err instanceof CertificateRefusedError || err instanceof TlsMaterialError
+    ) {
       io.stderr(`Error: ${err.message}\n`);
       return 1;
     }

@@ -146,6 +146,8 @@ Deno.test("every command has help", async () => {
     ["node", "update"],
     ["node", "rm"],
     ["node", "drain"],
+    ["node", "promote"],
+    ["node", "demote"],
     ["task", "ls"],
     ["task", "inspect"],
     ["cluster", "inspect"],
@@ -158,6 +160,7 @@ Deno.test("every command has help", async () => {
     ["config", "ls"],
     ["config", "inspect"],
     ["config", "rm"],
+    ["join-token"],
     ["version"],
   ];
   for (const w of words) {
@@ -165,6 +168,11 @@ Deno.test("every command has help", async () => {
     assert.equal(r.code, 0, w.join(" "));
     assert.match(r.out, new RegExp(`^Usage:  swarm ${w.join(" ")}`), w.join(" "));
     assert.match(r.out, /-h, --help/);
+    assert.match(
+      r.out,
+      /--host HOST:PORT +A manager's remote API over mutual TLS \(env SWARM_HOST\)/,
+    );
+    assert.match(r.out, /--tls-cert FILE/);
   }
 });
 
@@ -176,7 +184,18 @@ Deno.test("-v and --version run the version command", async () => {
 
 Deno.test("CLIENT_COMMANDS lists what runClient handles", () => {
   for (
-    const w of ["service", "svc", "node", "task", "cluster", "secret", "config", "version", "help"]
+    const w of [
+      "service",
+      "svc",
+      "node",
+      "task",
+      "cluster",
+      "secret",
+      "config",
+      "join-token",
+      "version",
+      "help",
+    ]
   ) {
     assert.ok(CLIENT_COMMANDS.includes(w), w);
   }
@@ -187,4 +206,62 @@ Deno.test("global --format json applies to commands", async () => {
   const r = await run(["--format", "json", "node", "ls"]);
   assert.equal(r.code, 0);
   assert.deepEqual(JSON.parse(r.out), []);
+});
+
+Deno.test("connection flags: --host needs TLS files, excludes --socket; usage errors never connect", async () => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [
+      ["--host", "m:4242", "node", "ls"],
+      {},
+      /^Error: --host needs TLS material, missing --tls-cert/,
+    ],
+    [["node", "ls"], { SWARM_HOST: "m:4242" }, /^Error: --host needs TLS material/],
+    [
+      [
+        "-s",
+        "/x.sock",
+        "node",
+        "ls",
+        "--host",
+        "m:1",
+        "--tls-cert",
+        "c",
+        "--tls-key",
+        "k",
+        "--tls-ca",
+        "a",
+      ],
+      {},
+      /^Error: give either --socket .* or --host .*, not both/,
+    ],
+    [["node", "ls", "--tls-ca", "a"], {}, /^Error: --tls-ca is only used with --host/],
+    [
+      ["--host", "nope", "--tls-cert", "c", "--tls-key", "k", "--tls-ca", "a", "node", "ls"],
+      {},
+      /invalid value "nope" for --host/,
+    ],
+    [
+      ["--tls-crt", "x", "node", "ls"],
+      {},
+      /unknown flag --tls-crt for "swarm": did you mean --tls-cert\?/,
+    ],
+  ];
+  for (const [argv, env, message] of cases) {
+    const r = await run(argv, { env });
+    assert.equal(r.code, 2, argv.join(" "));
+    assert.match(r.err, message, argv.join(" "));
+    assert.deepEqual(r.connects, [], argv.join(" "));
+    assert.deepEqual(r.api.calls, [], argv.join(" "));
+  }
+  // The usage error points at the command's help.
+  assert.match((await run(["node", "ls", "--host", "m:1"])).err, /Run 'swarm node ls --help'/);
+});
+
+Deno.test("the top-level help documents remote administration", () => {
+  const text = clientUsage();
+  assert.match(text, /--host HOST:PORT +Administer a manager remotely/);
+  assert.match(
+    text,
+    /SWARM_CERT_PATH=DIR stands for DIR\/cert\.pem, DIR\/key\.pem and DIR\/ca\.pem/,
+  );
 });

@@ -48,6 +48,10 @@ export function allNames(list: readonly { name: string; aliases?: readonly strin
 
 const COMMON_OPTIONS: readonly [string, string][] = [
   ["  -s, --socket PATH", "Control socket of a manager (env SWARM_SOCKET)"],
+  ["      --host HOST:PORT", "A manager's remote API over mutual TLS (env SWARM_HOST)"],
+  ["      --tls-cert FILE", "Client certificate, a manager's (env SWARM_CERT_PATH/cert.pem)"],
+  ["      --tls-key FILE", "Its private key (env SWARM_CERT_PATH/key.pem)"],
+  ["      --tls-ca FILE", "The cluster's root CA (env SWARM_CERT_PATH/ca.pem)"],
   ["  -h, --help", "Show this help"],
 ];
 

@@ -31,10 +31,15 @@ Deno.test("commandHelp aligns the common options with the command's", () => {
     "Usage:  swarm thing ls [OPTIONS]\n\nList things\n\nOptions:\n" +
       "  -q, --quiet                 Only print IDs\n" +
       "  -s, --socket PATH           Control socket of a manager (env SWARM_SOCKET)\n" +
+      "      --host HOST:PORT        A manager's remote API over mutual TLS (env SWARM_HOST)\n" +
+      "      --tls-cert FILE         Client certificate, a manager's (env SWARM_CERT_PATH/cert.pem)\n" +
+      "      --tls-key FILE          Its private key (env SWARM_CERT_PATH/key.pem)\n" +
+      "      --tls-ca FILE           The cluster's root CA (env SWARM_CERT_PATH/ca.pem)\n" +
       "  -h, --help                  Show this help\n",
   );
   const bare = commandHelp({ ...cmd, options: "" });
-  assert.match(bare, /Options:\n {2}-s, --socket PATH {2}Control socket/);
+  assert.match(bare, /Options:\n {2}-s, --socket PATH {5}Control socket/);
+  assert.match(bare, /\n {6}--host HOST:PORT {2}A manager's remote API/);
 });
 
 Deno.test("groupHelp lists commands and aliases", () => {

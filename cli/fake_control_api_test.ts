@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import * as pb from "../proto/gen/swarm/v1/control_pb.ts";
-import { TaskState } from "../proto/gen/swarm/v1/types_pb.ts";
+import {
+  NodeRole,
+  NodeStatus_State,
+  RootCASchema,
+  TaskState,
+} from "../proto/gen/swarm/v1/types_pb.ts";
 import { GrpcCode, RpcError } from "./control_api.ts";
 import { FakeControlApi } from "./fake_control_api.ts";
 
@@ -206,4 +211,45 @@ Deno.test("FakeControlApi updates clusters and nodes with validation", async () 
     spec: { annotations: { labels: { a: "b" } } },
   }));
   assert.deepEqual(n?.spec?.annotations?.labels, { a: "b" });
+});
+
+Deno.test("FakeControlApi applies the managers' topology rules", async () => {
+  const api = new FakeControlApi({ now: () => new Date("2024-01-01T00:00:00Z") });
+  const cluster = [...api.clusters.values()][0]!;
+  cluster.rootCa = create(RootCASchema, {
+    caCertHash: "12".repeat(32),
+    joinTokens: { worker: "old-w", manager: "old-m" },
+  });
+  const { cluster: rotated } = await api.updateCluster(create(pb.UpdateClusterRequestSchema, {
+    clusterId: cluster.id,
+    clusterVersion: cluster.meta!.version!,
+    spec: { annotations: { name: "default" } },
+    rotation: { managerJoinToken: true },
+  }));
+  assert.equal(rotated?.rootCa?.joinTokens?.worker, "old-w");
+  assert.match(rotated!.rootCa!.joinTokens!.manager, /^SWMTKN-1-/);
+
+  const m = api.addNode({
+    role: NodeRole.MANAGER,
+    spec: { desiredRole: NodeRole.MANAGER },
+    status: { state: NodeStatus_State.READY },
+  });
+  await rejectsWith(
+    api.updateNode(create(pb.UpdateNodeRequestSchema, {
+      nodeId: m.id,
+      nodeVersion: m.meta!.version!,
+      spec: { desiredRole: NodeRole.WORKER },
+    })),
+    GrpcCode.FAILED_PRECONDITION,
+    /is the last manager of the swarm/,
+  );
+  await rejectsWith(
+    api.removeNode(create(pb.RemoveNodeRequestSchema, { nodeId: m.id, force: true })),
+    GrpcCode.FAILED_PRECONDITION,
+    /demote it first/,
+  );
+  const w = api.addNode({ status: { state: NodeStatus_State.DOWN } });
+  await api.removeNode(create(pb.RemoveNodeRequestSchema, { nodeId: w.id }));
+  assert.ok(!api.nodes.has(w.id));
+  assert.ok(api.clusters.get(cluster.id)!.blacklistedCertificates[w.id]?.expiry);
 });

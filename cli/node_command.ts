@@ -9,13 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { create } from "@bufbuild/protobuf";
-import { Dispatcher } from "../proto/gen/swarm/v1/dispatcher_pb.ts";
-import { NodeDescriptionSchema } from "../proto/gen/swarm/v1/types_pb.ts";
-import { ManagedChannel } from "../proto/connection.ts";
 import {
-  clientChannelOptions,
-  clientCredentials,
   createRootCA,
   generateJoinToken,
   generateKeyAndCSR,
@@ -24,10 +18,10 @@ import {
   signNodeCSR,
   writeNodeFiles,
 } from "../pki/mod.ts";
-import { Manager } from "../manager/manager.ts";
+import type { Manager } from "../manager/manager.ts";
 import { newId } from "../manager/identity.ts";
-import { Agent } from "../worker/agent.ts";
-import { ProcessExecutor } from "../worker/process_executor.ts";
+import { runNodeRuntime } from "./node_runtime.ts";
+import { AddressInUseError } from "../proto/grpc_listen.ts";
 import { DEFAULT_STATE_DIR, SOCKET_NAME } from "./role_paths.ts";
 import {
   lockStateDir,
@@ -37,7 +31,6 @@ import {
   writeNodeState,
 } from "./node_state.ts";
 import { SAMPLE_SERVICE, sampleServiceSpec } from "./sample_service.ts";
-import { VERSION } from "../version.ts";
 
 export interface NodeIO {
   stdout(text: string): void;
@@ -127,12 +120,17 @@ export function parseInitFlags(
   };
 }
 
-function checkHostPort(addr: string, flag: string): void {
+/** The message for a listen address another process holds. */
+export function addressInUse(e: AddressInUseError): string {
+  return `another process already listens on ${e.address}: stop it, or choose another address with --listen-remote-api (or --listen-control-api for the socket)`;
+}
+
+export function checkHostPort(addr: string, flag: string): void {
   const m = /^(.+):(\d{1,5})$/.exec(addr);
   if (!m || Number(m[2]) > 65535) throw new UsageError(`${flag} must be HOST:PORT, got "${addr}"`);
 }
 
-function absolute(path: string): string {
+export function absolute(path: string): string {
   return path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
 }
 
@@ -164,6 +162,10 @@ export async function runNode(command: "init" | "up", args: string[], io: NodeIO
   } catch (e) {
     if (e instanceof StateDirError || e instanceof UsageError) {
       io.stderr(`Error: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof AddressInUseError) {
+      io.stderr(`Error: ${addressInUse(e)}\n`);
       return 1;
     }
     throw e;
@@ -203,79 +205,24 @@ async function runInitNode(
     );
   }
 
-  // Processes a killed node left behind go first: they may hold its old sockets open.
-  const executor = new ProcessExecutor({
-    stateDir: `${flags.stateDir}/tasks`,
-    nodeId: state.nodeId,
-    hostname: state.hostname,
-  });
-  const reaped = await executor.reapOrphans();
-  if (reaped.length > 0) log(`stopped ${reaped.length} task process(es) left by the previous run`);
-
-  const manager = await Manager.start({
+  return await runNodeRuntime({
     stateDir: flags.stateDir,
-    nodeId: state.nodeId,
-    clusterId: state.clusterId,
-    hostname: state.hostname,
-    listenAddr: state.listenAddr,
-    advertiseAddr: state.advertiseAddr,
-    controlSocket: flags.controlSocket,
+    state,
     tls: files,
-    ...(rootCA ? { rootCA } : {}),
-    version: VERSION,
-    newId: () => newId(),
+    controlSocket: flags.controlSocket,
     heartbeatPeriodMs: flags.heartbeatPeriodMs,
-    log,
-  });
-  if (fresh) await writeNodeState(flags.stateDir, state);
-
-  const channel = new ManagedChannel({
-    address: state.advertiseAddr,
-    credentials: clientCredentials({
-      rootPem: files.rootPem,
-      certPem: files.certPem,
-      keyPem: files.keyPem,
-    }),
-    channelOptions: clientChannelOptions(),
-  });
-  const agent = new Agent({
-    dispatcher: channel.client(Dispatcher),
-    executor,
-    describe: async () => {
-      const d = await executor.describe();
-      return create(NodeDescriptionSchema, {
-        hostname: state.hostname,
-        platform: { os: d.platform.os, architecture: d.platform.architecture },
-        resources: {
-          nanoCpus: BigInt(d.resources.nanoCPUs),
-          memoryBytes: BigInt(d.resources.memoryBytes),
-        },
-        engine: { engineVersion: `swarm ${VERSION}`, executors: ["process"] },
-      });
+    ...(rootCA ? { rootCA } : {}),
+    onStarted: async (manager) => {
+      if (fresh) await writeNodeState(flags.stateDir, state);
+      if (command === "up" && manager && manager.store.list("service").length === 0) {
+        await manager.createService(sampleServiceSpec());
+      }
     },
-    initialStatuses: new Map(reaped.map((id) => [id, {
-      state: 704, // FAILED
-      message: "node restarted",
-      err: "the task's process was stopped when its node stopped",
-      timestamp: Date.now(),
-    }])),
+    banner: (s) => banner(command, s, flags, fresh),
+    stdout: io.stdout,
+    shutdown: io.shutdown,
     log,
   });
-  agent.start();
-
-  if (command === "up" && manager.store.list("service").length === 0) {
-    await manager.createService(sampleServiceSpec());
-  }
-  io.stdout(banner(command, state, flags, fresh));
-  await io.shutdown;
-  log("stopping: shutting tasks down");
-  await agent.stop();
-  // The agent leaves processes as they are; a stopping node takes its tasks with it.
-  const stopped = await executor.shutdownAll();
-  log(`stopped ${stopped.length} task(s)`);
-  await manager.stop();
-  channel.close();
-  return 0;
 }
 
 async function createCluster(flags: InitFlags) {

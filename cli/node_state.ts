@@ -21,6 +21,9 @@ export interface NodeState {
   readonly hostname: string;
   readonly listenAddr: string;
   readonly advertiseAddr: string;
+  /** Managers' addresses, as last learned (a worker dials these; a joining manager joins
+   * through them). */
+  readonly managers?: readonly string[];
 }
 
 export class StateDirError extends Error {

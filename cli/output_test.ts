@@ -15,7 +15,7 @@ function ctx(): { ctx: Context; out: string[] } {
       env: () => undefined,
       connect: () => api,
     },
-    "/tmp/s.sock",
+    { socket: "/tmp/s.sock" },
     "table",
   );
   return { ctx: c, out };

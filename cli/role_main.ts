@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { Control } from "../proto/gen/swarm/v1/control_pb.ts";
-import { ManagedChannel } from "../proto/connection.ts";
 import { runClient } from "./client_main.ts";
+import { ControlDialer } from "./dial.ts";
 import { runNode } from "./node_command.ts";
+import { runJoin } from "./join_command.ts";
 import type { Role } from "./roles.ts";
 import { workerScope } from "./worker_scope.ts";
 
@@ -26,26 +26,23 @@ async function run(role: Role, argv: string[]): Promise<number> {
   const stdout = write(Deno.stdout);
   const stderr = write(Deno.stderr);
   if (role === "node") {
-    const command = argv.find((a) => !a.startsWith("-")) as "init" | "up";
+    const command = argv.find((a) => !a.startsWith("-")) as "init" | "up" | "join";
     const rest = argv.slice(argv.indexOf(command) + 1);
-    return await runNode(command, rest, { stdout, stderr, env, shutdown });
+    const io = { stdout, stderr, env, shutdown };
+    return command === "join" ? await runJoin(rest, io) : await runNode(command, rest, io);
   }
-  const channels: ManagedChannel[] = [];
+  const dialer = new ControlDialer();
   try {
     return await runClient(argv, {
       stdout,
       stderr,
       env,
-      connect: (socketPath: string) => {
-        const channel = new ManagedChannel({ address: `unix:${socketPath}`, retry: false });
-        channels.push(channel);
-        // A plain copy: the CLI wraps its API object, and the generated client is frozen.
-        return { ...channel.client(Control) };
-      },
+      connect: (socketPath) => dialer.connect(socketPath),
+      connectRemote: (target) => dialer.connectRemote(target),
       stdinText: async () => await new Response(Deno.stdin.readable).text(),
     });
   } finally {
-    for (const c of channels) c.close();
+    dialer.close();
   }
 }
 

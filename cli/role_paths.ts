@@ -5,6 +5,8 @@
  * @module
  */
 import type { Role, RolePaths } from "./roles.ts";
+import { chooseTarget, type ControlTarget, type TargetFlags } from "./target.ts";
+import { UsageError } from "./usage_error.ts";
 
 /** Where a node keeps its state when neither `--state-dir` nor SWARM_STATE_DIR says. */
 export const DEFAULT_STATE_DIR = ".swarm";
@@ -38,6 +40,11 @@ export function stateDirFor(
   );
 }
 
+/**
+ * The paths a role needs. A client gets the control socket it will dial (read+write) or, with
+ * `--host`, read access to exactly its three TLS files (see `target.ts`, whose decision this
+ * mirrors), plus the file `secret create -f` / `config create -f` sends.
+ */
 export function rolePathsFor(
   role: Role,
   argv: readonly string[],
@@ -49,8 +56,34 @@ export function rolePathsFor(
     const socket = flagValue(argv, ["--listen-control-api"]);
     return { stateDir, socket: absolute(socket ?? `${stateDir}/${SOCKET_NAME}`, cwd) };
   }
-  const socket = flagValue(argv, ["-s", "--socket"]) ?? env("SWARM_SOCKET") ??
-    `${stateDir}/${SOCKET_NAME}`;
-  const file = flagValue(argv, ["-f", "--file"]);
-  return { socket: absolute(socket, cwd), clientReads: file ? [absolute(file, cwd)] : [] };
+  const flags: TargetFlags = {
+    socket: flagValue(argv, ["-s", "--socket"]),
+    host: flagValue(argv, ["--host"]),
+    tlsCert: flagValue(argv, ["--tls-cert"]),
+    tlsKey: flagValue(argv, ["--tls-key"]),
+    tlsCa: flagValue(argv, ["--tls-ca"]),
+  };
+  let target: ControlTarget | undefined;
+  try {
+    target = chooseTarget(flags, env);
+  } catch (e) {
+    // The client reports the usage error itself; it dials nothing.
+    if (!(e instanceof UsageError)) throw e;
+  }
+  const file = sendsFile(argv) ? flagValue(argv, ["-f", "--file"]) : undefined;
+  const sent = file ? [absolute(file, cwd)] : [];
+  if (target?.kind === "remote") {
+    const { cert, key, ca } = target.tls;
+    return { clientReads: [...[cert, key, ca].map((p) => absolute(p, cwd)), ...sent] };
+  }
+  const socket = flags.socket ?? env("SWARM_SOCKET") ?? `${stateDir}/${SOCKET_NAME}`;
+  return { socket: absolute(socket, cwd), clientReads: sent };
+}
+
+/** Whether the command is one whose `-f/--file` names a file to read (not `node rm -f`). */
+function sendsFile(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  const words = (end < 0 ? argv : argv.slice(0, end)).filter((a) => !a.startsWith("-"));
+  const group = words.findIndex((w) => w === "secret" || w === "config");
+  return group >= 0 && words.slice(group + 1).some((w) => w === "create");
 }

@@ -43,3 +43,46 @@ Deno.test("a client may read the file it was told to send", () => {
     ["/w/pw.txt"],
   );
 });
+
+Deno.test("only secret/config create read their -f file; node rm -f is --force", () => {
+  assert.deepEqual(
+    rolePathsFor("client", ["config", "create", "--file=c.txt", "cfg"], noEnv, "/w").clientReads,
+    ["/w/c.txt"],
+  );
+  assert.deepEqual(
+    rolePathsFor("client", ["node", "rm", "-f", "worker1"], noEnv, "/w").clientReads,
+    [],
+  );
+});
+
+Deno.test("a client with --host may read exactly its TLS files and no socket", () => {
+  const argv = [
+    "node",
+    "ls",
+    "--host",
+    "10.0.0.5:4242",
+    "--tls-cert",
+    "certs/cert.pem",
+    "--tls-key=/abs/key.pem",
+    "--tls-ca",
+    "certs/ca.pem",
+  ];
+  assert.deepEqual(rolePathsFor("client", argv, noEnv, "/w"), {
+    clientReads: ["/w/certs/cert.pem", "/abs/key.pem", "/w/certs/ca.pem"],
+  });
+  const env = (n: string) =>
+    ({ SWARM_HOST: "m:1", SWARM_CERT_PATH: "/etc/swarm" } as Record<string, string>)[n];
+  assert.deepEqual(rolePathsFor("client", ["--tls-ca", "ca.crt", "node", "ls"], env, "/w"), {
+    clientReads: ["/etc/swarm/cert.pem", "/etc/swarm/key.pem", "/w/ca.crt"],
+  });
+  // --socket beats SWARM_HOST: the socket, no TLS files.
+  assert.deepEqual(rolePathsFor("client", ["-s", "/s.sock", "node", "ls"], env, "/w"), {
+    socket: "/s.sock",
+    clientReads: [],
+  });
+  // Incomplete flags: the client reports a usage error and dials nothing; no TLS file is readable.
+  assert.deepEqual(rolePathsFor("client", ["--host", "m:1", "node", "ls"], noEnv, "/w"), {
+    socket: "/w/.swarm/swarm.sock",
+    clientReads: [],
+  });
+});

@@ -2,9 +2,12 @@
  * Permissions by role. `main.ts` decides from the command line which role a command plays and
  * runs it in a Worker that holds only that role's Deno permissions:
  *
- * - `client` (service, node, task, cluster, secret, config, version): dial the control socket
- *   (read+write on that one path, which is how a unix socket is reached), the network, and the
- *   environment. No process spawning, no other file writes, no FFI, no system info.
+ * - `client` (service, node, task, cluster, secret, config, join-token, version): dial the
+ *   control socket (read+write on that one path, which is how a unix socket is reached), the
+ *   network (remote administration with `--host`), and the environment; read exactly the files
+ *   the command line names for reading (`--tls-cert/--tls-key/--tls-ca` or SWARM_CERT_PATH's
+ *   three files with `--host`, `secret|config create -f FILE`). No process spawning, no other
+ *   file reads or writes, no FFI, no system info.
  * - `node` (init, up): every permission. A node spawns task processes, serves and dials the network,
  *   writes its state, and reads `/proc/<pid>/stat` of its tasks (to record and later reap their
  *   processes safely), and Deno grants `/proc` reads only to a fully privileged program
@@ -20,9 +23,9 @@ export type Role = "client" | "node";
 export interface RolePaths {
   /** The node's state directory (node role). */
   readonly stateDir?: string;
-  /** The control socket (both roles). */
+  /** The control socket (both roles; none for a client dialing a remote manager). */
   readonly socket?: string;
-  /** Files a client command reads (e.g. `secret create -f FILE`). */
+  /** Files a client command reads (`secret create -f FILE`, the `--tls-*` files). */
   readonly clientReads?: readonly string[];
 }
 

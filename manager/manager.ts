@@ -1,21 +1,29 @@
 /**
  * A manager: the Raft member, the store it feeds, and the services around them.
  *
- * - Raft (durable on Deno KV under `<stateDir>/raft`) replicates store transactions; applying a
- *   committed entry is the only way the store changes, on every manager alike.
- * - On the leader only: the reconcile loop (orchestrator, allocator, scheduler, reaper) and the
- *   dispatcher's heartbeat bookkeeping, as in SwarmKit.
- * - The remote API (mutual TLS, per-RPC authorization): Dispatcher for nodes, Control for
- *   managers, Health.
+ * - Raft (durable on Deno KV under `<stateDir>/raft`) replicates store transactions between the
+ *   managers over gRPC with mutual TLS; applying a committed entry is the only way the store
+ *   changes, on every manager alike.
+ * - On the leader only: the reconcile loop (orchestrator, allocator, scheduler, reaper), the
+ *   dispatcher, certificate issuance and membership changes, as in SwarmKit. Followers forward
+ *   such calls to the leader (`forward.ts`), so any manager serves every client.
+ * - The remote API (mutual TLS, per-RPC authorization): Raft between managers, Dispatcher for
+ *   nodes, Control for managers, NodeCA/CA open (issuance is token-gated), Health.
  * - The local control socket (a unix socket in a 0700 directory, mode 0600): Control, trusted.
+ *
+ * A manager starts in one of three ways: it founds a cluster (`rootCA` given: a single voter that
+ * elects itself), it joins one (`join` given: it asks the leader to make it a voter), or it
+ * resumes from its Raft log.
  *
  * @module
  */
 import type * as grpc from "@grpc/grpc-js";
-import { create } from "@bufbuild/protobuf";
-import { ClusterSchema, NodeSchema } from "../proto/gen/swarm/v1/objects_pb.ts";
+import { clone, create, type DescService } from "@bufbuild/protobuf";
+import { ClusterSchema, type Node, NodeSchema } from "../proto/gen/swarm/v1/objects_pb.ts";
 import { Control, CreateServiceRequestSchema } from "../proto/gen/swarm/v1/control_pb.ts";
 import { Dispatcher } from "../proto/gen/swarm/v1/dispatcher_pb.ts";
+import { Raft, RaftMembership } from "../proto/gen/swarm/v1/raft_pb.ts";
+import { CA, NodeCA } from "../proto/gen/swarm/v1/ca_pb.ts";
 import {
   NodeSpec_Availability,
   NodeSpec_Membership,
@@ -27,19 +35,27 @@ import {
   RaftMemberStatus_Reachability,
 } from "../proto/gen/swarm/v1/types_pb.ts";
 import { addService, type CallContext, type ServiceImpl } from "../proto/grpc_server.ts";
-import type { DescService } from "@bufbuild/protobuf";
+import { createClient } from "../proto/grpc_client.ts";
+import { ChannelPool } from "../proto/connection.ts";
+import { FailoverChannel } from "../proto/failover_channel.ts";
 import { type RunningServer, startServer, stopServer } from "../proto/grpc_listen.ts";
 import { addHealthService, HealthRegistry, ServingStatus } from "../proto/grpc_health.ts";
-import { createServerTls } from "../pki/mod.ts";
+import { isGrpcStatusError, Status, unavailable } from "../proto/grpc_status.ts";
+import { clientChannelOptions, clientCredentials, createServerTls } from "../pki/mod.ts";
 import { RaftNode } from "../raft/node.ts";
 import { KvRaftStorage } from "../raft/kv_storage.ts";
+import { GrpcRaftTransport } from "../raft/grpc_transport.ts";
+import { raftService } from "../raft/grpc_service.ts";
 import { MemoryStore } from "./store/memory_store.ts";
 import { Reconciler } from "./reconciler.ts";
 import { DispatcherService } from "./dispatcher/dispatcher_server.ts";
 import { controlServer } from "./controlapi/control_server.ts";
+import { caService, nodeCAService } from "./ca/mod.ts";
 import { authenticate } from "./auth.ts";
 import { durationFromMs } from "./duration.ts";
-import { unavailable } from "../proto/grpc_status.ts";
+import { forwardToLeader } from "./forward.ts";
+import { Membership } from "./raft_membership.ts";
+import { RoleManager } from "./role_manager.ts";
 
 export interface ManagerOptions {
   readonly stateDir: string;
@@ -53,13 +69,16 @@ export interface ManagerOptions {
   /** The control socket path. */
   readonly controlSocket: string;
   readonly tls: { readonly rootPem: string; readonly certPem: string; readonly keyPem: string };
-  /** Root CA material, written into the cluster object when the cluster is created. */
+  /** Root CA material: given only to found a new cluster (written into the cluster object). */
   readonly rootCA?: {
     readonly certPem: string;
     readonly keyPem: string;
     readonly digest: string;
     readonly joinTokens: { readonly worker: string; readonly manager: string };
   };
+  /** Managers of an existing cluster to join through (`host:port`); used while this member's
+   * Raft log is empty. */
+  readonly join?: readonly string[];
   readonly version: string;
   readonly newId: () => string;
   readonly now?: () => Date;
@@ -68,17 +87,32 @@ export interface ManagerOptions {
   readonly heartbeatPeriodMs?: number;
 }
 
+/** How long `start` waits for a Raft leader before serving anyway (calls then fail UNAVAILABLE
+ * until a quorum is back). */
+const LEADER_WAIT_MS = 30_000;
+/** How often the leader refreshes the managers' status in the store. */
+const MANAGER_STATUS_PERIOD_MS = 1_000;
+
 export class Manager {
   readonly store: MemoryStore;
   readonly #o: ManagerOptions;
   readonly #raft: RaftNode;
   readonly #storage: KvRaftStorage;
+  readonly #transport: GrpcRaftTransport;
   readonly #dispatcher: DispatcherService;
+  readonly #membership: Membership;
+  readonly #roles: RoleManager;
   readonly #health = new HealthRegistry();
+  readonly #peers: ChannelPool;
+  /** Addresses learned from the Join answer, until the store has them. */
+  readonly #addrHints = new Map<string, string>();
+  #unwatch: (() => void) | undefined;
   #reconciler: Reconciler | undefined;
   #remote: RunningServer | undefined;
   #local: RunningServer | undefined;
   #leader = false;
+  #stopped = false;
+  #statusTimer: ReturnType<typeof setInterval> | undefined;
   readonly #control: ServiceImpl<typeof Control>;
 
   private constructor(o: ManagerOptions, storage: KvRaftStorage) {
@@ -97,24 +131,42 @@ export class Manager {
       now,
       newRequestId: o.newId,
     });
+    const credentials = clientCredentials(o.tls);
+    this.#transport = new GrpcRaftTransport({
+      selfId: o.nodeId,
+      credentials,
+      channelOptions: clientChannelOptions(),
+      ...(o.log ? { log: o.log } : {}),
+    });
+    this.#peers = new ChannelPool({ credentials, channelOptions: clientChannelOptions() });
     const raft = new RaftNode({
       id: o.nodeId,
       storage,
-      // A single manager has no peers; multi-manager transport arrives with joining.
-      transport: { send: () => {} },
+      transport: this.#transport,
       apply: (entry) => {
         if (entry.kind === "normal" && entry.data.length > 0) {
           this.store.apply(entry.data, BigInt(entry.index));
         }
       },
+      onConfChange: () => this.#syncPeers(),
       takeSnapshot: () => this.store.snapshot(),
-      restoreSnapshot: (data, meta) => this.store.restore(data, BigInt(meta.index)),
+      restoreSnapshot: (data, meta) => {
+        this.store.restore(data, BigInt(meta.index));
+        this.#syncPeers();
+      },
       onLeaderChange: (leader) => this.#onLeaderChange(leader === o.nodeId),
       onFatal: (e) => o.log?.(`raft: fatal: ${e.message}`),
-      bootstrap: [o.nodeId],
+      ...(o.rootCA ? { bootstrap: [o.nodeId] } : {}),
     });
     proposer.raft = raft;
     this.#raft = raft;
+    this.#membership = new Membership({ store: this.store, clusterId: o.clusterId, raft });
+    this.#roles = new RoleManager({
+      store: this.store,
+      membership: this.#membership,
+      raft,
+      ...(o.log ? { log: o.log } : {}),
+    });
     this.#control = controlServer({
       store: this.store,
       newId: o.newId,
@@ -127,24 +179,52 @@ export class Manager {
       now,
       newId: o.newId,
       heartbeatPeriodMs: o.heartbeatPeriodMs ?? 5_000,
-      managers: () => [{ nodeId: o.nodeId, addr: o.advertiseAddr }],
+      managers: () => this.managers(),
       ...(o.log ? { log: o.log } : {}),
     });
   }
 
-  /** Opens the Raft log (replaying snapshot and entries into the store) and starts serving. */
+  /**
+   * Opens the Raft log (replaying snapshot and entries into the store), starts serving, and
+   * founds, joins or rejoins the cluster.
+   */
   static async start(o: ManagerOptions): Promise<Manager> {
     const storage = await KvRaftStorage.open(`${o.stateDir}/raft`, {
       memberId: o.nodeId,
       clusterId: o.clusterId,
     });
     const m = new Manager(o, storage);
-    await m.#raft.start();
-    await m.#waitForLeadership();
-    await m.#raft.readIndex(); // Everything committed before the restart is applied now.
-    await m.#bootstrapObjects();
-    await m.#serve();
+    try {
+      await m.#start();
+    } catch (e) {
+      await m.stop();
+      throw e;
+    }
     return m;
+  }
+
+  async #start(): Promise<void> {
+    const o = this.#o;
+    await this.#raft.start();
+    this.#unwatch = this.store.watch((events, reset) => {
+      if (reset || events.some((e) => e.kind === "node")) this.#syncPeers();
+    });
+    this.#syncPeers();
+    // Peers must reach this member's Raft service before it can join or be elected.
+    await this.#serve();
+    const conf = this.#raft.status().conf;
+    const member = conf.voters.includes(o.nodeId) || conf.learners.includes(o.nodeId);
+    if (!member && o.join && o.join.length > 0) await this.#joinRaft(o.join);
+    if (o.rootCA) {
+      await this.#waitForLeader(LEADER_WAIT_MS, true);
+      await this.#raft.readIndex(); // Everything committed before a restart is applied now.
+      await this.#bootstrapObjects();
+    } else if (await this.#waitForLeader(LEADER_WAIT_MS, false)) {
+      await this.#raft.readIndex().catch(() => {});
+    } else {
+      o.log?.("no Raft leader yet: serving, but calls fail until a quorum of managers is back");
+    }
+    this.#health.set("", ServingStatus.SERVING);
   }
 
   /** Creates a service as the control API would (used by `swarm up` for its sample). */
@@ -159,29 +239,108 @@ export class Manager {
     return this.#leader;
   }
 
+  get raftStatus(): ReturnType<RaftNode["status"]> {
+    return this.#raft.status();
+  }
+
+  /** Managers other nodes can reach: Raft members with a known address. */
+  managers(): { nodeId: string; addr: string }[] {
+    const conf = this.#raft.status().conf;
+    const out: { nodeId: string; addr: string }[] = [];
+    for (const id of conf.voters) {
+      const addr = id === this.#o.nodeId ? this.#o.advertiseAddr : this.#addrOf(id);
+      if (addr) out.push({ nodeId: id, addr });
+    }
+    return out;
+  }
+
   async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
     this.#health.set("", ServingStatus.NOT_SERVING);
+    this.#unwatch?.();
     await this.#reconciler?.stop();
-    this.#dispatcher.stop();
+    this.#roles.stop();
+    clearInterval(this.#statusTimer);
+    this.#dispatcher.deactivate();
     if (this.#local) await stopServer(this.#local);
     if (this.#remote) await stopServer(this.#remote);
     await this.#raft.stop();
+    this.#transport.close();
+    this.#peers.close();
     this.#storage.close();
   }
 
-  async #waitForLeadership(): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (!this.#raft.isLeader) {
+  /** Asks the cluster (through any of `addrs`) to make this manager a voter. */
+  async #joinRaft(addrs: readonly string[]): Promise<void> {
+    const o = this.#o;
+    const channel = new FailoverChannel(addrs, {
+      credentials: clientCredentials(o.tls),
+      channelOptions: clientChannelOptions(),
+    });
+    try {
+      const client = channel.client(RaftMembership);
+      const deadline = Date.now() + 120_000;
+      while (true) {
+        try {
+          const res = await client.join({ addr: o.advertiseAddr }, { timeoutMs: 90_000 });
+          for (const m of res.members) if (m.addr) this.#addrHints.set(m.raftId, m.addr);
+          this.#syncPeers();
+          return;
+        } catch (e) {
+          const retry = isGrpcStatusError(e, Status.UNAVAILABLE, Status.DEADLINE_EXCEEDED);
+          if (!retry || Date.now() > deadline) throw e;
+          o.log?.(`joining Raft: ${e instanceof Error ? e.message : e}; retrying`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    } finally {
+      channel.close();
+    }
+  }
+
+  async #waitForLeader(ms: number, self: boolean): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (self ? !this.#raft.isLeader : this.#raft.leader === "") {
       if (Date.now() > deadline) {
-        throw new Error("This manager did not become the Raft leader within 30 s");
+        if (self) throw new Error(`This manager did not become the Raft leader within ${ms} ms`);
+        return false;
       }
       await new Promise((r) => setTimeout(r, 20));
+    }
+    return true;
+  }
+
+  #addrOf(id: string): string | undefined {
+    return this.store.get("node", id)?.managerStatus?.addr || this.#addrHints.get(id);
+  }
+
+  /** Points the Raft transport at every other member's current address. */
+  #syncPeers(): void {
+    if (this.#stopped) return;
+    const conf = this.#raft.status().conf;
+    for (const id of [...this.#addrHints.keys()]) {
+      if (this.store.get("node", id)?.managerStatus?.addr) this.#addrHints.delete(id);
+    }
+    // Before its log arrives a joining member knows its peers only from the Join answer.
+    const members = new Set([...conf.voters, ...conf.learners, ...this.#addrHints.keys()]);
+    members.delete(this.#o.nodeId);
+    for (const id of members) {
+      const addr = this.#addrOf(id);
+      if (addr) this.#transport.setPeer(id, addr);
+    }
+    for (const { id } of this.#transport.peers()) {
+      if (!members.has(id)) this.#transport.removePeer(id);
     }
   }
 
   #onLeaderChange(isLeader: boolean): void {
+    const was = this.#leader;
     this.#leader = isLeader;
+    if (isLeader === was) return;
     if (isLeader) {
+      this.#o.log?.("this manager is now the Raft leader");
+      this.#dispatcher.activate();
       this.#reconciler ??= new Reconciler({
         store: this.store,
         now: this.#o.now ?? (() => new Date()),
@@ -189,8 +348,46 @@ export class Manager {
         ...(this.#o.log ? { log: this.#o.log } : {}),
       });
       this.#reconciler.start();
+      this.#roles.start();
+      this.#statusTimer ??= setInterval(() => {
+        this.#recordManagerStatus().catch((e) =>
+          this.#o.log?.(`recording the managers' status failed: ${e}`)
+        );
+      }, MANAGER_STATUS_PERIOD_MS);
     } else {
+      this.#dispatcher.deactivate();
       this.#reconciler?.stop();
+      this.#roles.stop();
+      clearInterval(this.#statusTimer);
+      this.#statusTimer = undefined;
+    }
+  }
+
+  /** Leader: keeps every manager's `managerStatus` (leader flag, reachability) current. */
+  async #recordManagerStatus(): Promise<void> {
+    if (!this.#leader) return;
+    const self = this.#o.nodeId;
+    const conf = this.#raft.status().conf;
+    const changed: Node[] = [];
+    for (const id of [...conf.voters, ...conf.learners]) {
+      const node = this.store.get("node", id);
+      if (!node?.managerStatus) continue;
+      const leader = id === self;
+      const reachability = leader || this.#transport.reachable(id)
+        ? RaftMemberStatus_Reachability.REACHABLE
+        : RaftMemberStatus_Reachability.UNREACHABLE;
+      if (
+        node.managerStatus.leader === leader && node.managerStatus.reachability === reachability
+      ) {
+        continue;
+      }
+      const u = clone(NodeSchema, node);
+      u.managerStatus!.leader = leader;
+      u.managerStatus!.reachability = reachability;
+      changed.push(u);
+    }
+    if (changed.length > 0 && this.#leader) {
+      await this.store.update((tx) => changed.forEach((n) => tx.update("node", n)));
     }
   }
 
@@ -255,38 +452,98 @@ export class Manager {
     });
   }
 
+  /** A client of the current leader, for forwarding. */
+  #leaderClient<S extends DescService>(desc: S) {
+    const leader = this.#raft.leader;
+    const addr = leader === "" ? undefined : this.#addrOf(leader);
+    if (addr === undefined) {
+      throw unavailable(
+        "No Raft leader is known: a quorum of managers must be up; retry in a moment",
+      );
+    }
+    return createClient(desc, this.#peers.get(addr));
+  }
+
+  #forwarding<S extends DescService>(
+    desc: S,
+    impl: ServiceImpl<S>,
+    origin: "local" | "remote",
+  ): ServiceImpl<S> {
+    return forwardToLeader(desc, impl, {
+      isLeader: () => this.#leader,
+      leader: () => this.#leaderClient(desc),
+      trustedForwarder: (ctx) => this.#isManager(ctx),
+      origin,
+    });
+  }
+
+  #isManager(ctx: CallContext): boolean {
+    try {
+      authenticate(this.store, this.#o.clusterId, ctx, ["manager"]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   async #serve(): Promise<void> {
     const o = this.#o;
     const control = this.#control;
     const tls = createServerTls(o.tls);
+    const managers = (ctx: CallContext) => authenticate(this.store, o.clusterId, ctx, ["manager"]);
+    const nodeCA = nodeCAService({
+      store: this.store,
+      clusterId: o.clusterId,
+      newId: o.newId,
+      now: o.now ?? (() => new Date()),
+    });
     this.#remote = await startServer({
       address: o.listenAddr,
       credentials: tls.credentials,
       register: (server) => {
-        addService(server, Dispatcher, this.#dispatcher.impl());
+        addService(
+          server,
+          Raft,
+          raftService({
+            selfId: o.nodeId,
+            receive: (m) => this.#raft.receive(m),
+            authorize: (ctx) => managers(ctx).nodeId,
+          }),
+        );
+        addService(
+          server,
+          RaftMembership,
+          this.#forwarding(RaftMembership, this.#membership.impl(), "remote"),
+        );
+        addService(
+          server,
+          Dispatcher,
+          this.#forwarding(Dispatcher, this.#dispatcher.impl(), "remote"),
+        );
         addService(
           server,
           Control,
-          managersOnly(control, (ctx) => authenticate(this.store, o.clusterId, ctx, ["manager"])),
+          this.#forwarding(Control, withCheck(control, managers), "remote"),
         );
+        addService(server, NodeCA, this.#forwarding(NodeCA, nodeCA, "remote"));
+        addService(server, CA, caService({ store: this.store, clusterId: o.clusterId }));
         addHealthService(server, this.#health);
       },
     });
     this.#local = await startServer({
       address: `unix:${o.controlSocket}`,
       register: (server: grpc.Server) => {
-        addService(server, Control, control);
+        addService(server, Control, this.#forwarding(Control, control, "local"));
         addHealthService(server, this.#health);
       },
     });
-    this.#health.set("", ServingStatus.SERVING);
   }
 }
 
 /** Wraps every handler of `impl` with an authorization check on the call context. */
-function managersOnly<S extends DescService>(
+function withCheck<S extends DescService>(
   impl: ServiceImpl<S>,
-  check: (ctx: CallContext) => void,
+  check: (ctx: CallContext) => unknown,
 ): ServiceImpl<S> {
   const out: Record<string, unknown> = {};
   for (

@@ -137,3 +137,22 @@ export {
   type ServerTlsOptions,
 } from "./tls.ts";
 export { type AuthorizationError, authorize, requireAuthorized } from "./authorize.ts";
+export {
+  CAUnavailableError,
+  CertificateIssuanceError,
+  CertificateRequestRefusedError,
+  DEFAULT_CA_CALL_TIMEOUT_MS,
+  DEFAULT_ISSUANCE_TIMEOUT_MS,
+  fetchPinnedRootCA,
+  type IssuanceOptions,
+  type IssuedNodeCertificate,
+  JoinRefusedError,
+  type NodeAvailability,
+  type NodeCAClientOptions,
+  RenewalRefusedError,
+  renewNodeCertificate,
+  type RenewNodeCertificateOptions,
+  requestNodeCertificate,
+  type RequestNodeCertificateOptions,
+  RootCAMismatchError,
+} from "./node_ca_client.ts";

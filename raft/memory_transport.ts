@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Transport } from "./node.ts";
+import type { Transport } from "./node_options.ts";
 import type { MemberId, Message } from "./types.ts";
 
 /** Whatever receives messages for one member (a `RaftNode`). */

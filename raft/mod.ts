@@ -24,6 +24,16 @@
  *   `membership.ts` + `conf_change.ts` (configurations), `snapshot_chunks.ts`, `message.ts`
  *   (validation), `memory_storage.ts`, `rand.ts`.
  *
+ * ## The shell and the network
+ * - `node.ts`: {@link RaftNode}, the async shell that persists, sends, applies and advances;
+ *   its options, status and seams (`Transport`, `DurableStorage`) are in `node_options.ts`, the
+ *   errors it rejects requests with in `node_errors.ts`. `kv_storage.ts` is its Deno KV storage.
+ * - `grpc_transport.ts`: {@link GrpcRaftTransport}, a `Transport` to the peers' Raft services
+ *   (per-peer queues batched into `ProcessRaftMessages` calls, snapshots streamed, deadlines,
+ *   reconnects). `grpc_service.ts`: {@link raftService}, the receiving side, which checks that
+ *   the caller speaks only for itself. `grpc_codec.ts`: messages ⇄ protobuf.
+ * - `memory_transport.ts`: an in-process network for tests and benchmarks.
+ *
  * ## Elections
  * A follower that hears no leader for a random time in [electionTick, 2·electionTick) campaigns.
  * With `preVote`, it first asks whether it could win (without changing any term), so a member
@@ -109,3 +119,22 @@ export { newRaftCore, RAFT_DEFAULTS } from "./raw_node.ts";
 export { MemoryLogStorage, type MemoryLogStorageOptions } from "./memory_storage.ts";
 export { applyChange, bootstrapLog, decodeConfChange, encodeConfChange } from "./conf_change.ts";
 export { randomInt, seededRandom } from "./rand.ts";
+export {
+  ProposalDroppedError,
+  ProposalTimeoutError,
+  RaftNode,
+  RaftNodeStoppedError,
+} from "./node.ts";
+export type { DurableStorage, RaftNodeOptions, RaftNodeStatus, Transport } from "./node_options.ts";
+export {
+  type GrpcRaftPeer,
+  GrpcRaftTransport,
+  type GrpcRaftTransportOptions,
+  type GrpcRaftTransportStats,
+} from "./grpc_transport.ts";
+export {
+  DEFAULT_MAX_BATCH_MESSAGES,
+  raftService,
+  type RaftServiceOptions,
+} from "./grpc_service.ts";
+export { approximateSize, decodeRaftMessage, encodeRaftMessage } from "./grpc_codec.ts";

@@ -26,152 +26,30 @@
  */
 import { type Clock, type ClockTimer, systemClock } from "./clock.ts";
 import { bootstrapLog, decodeConfChange } from "./conf_change.ts";
-import type { KvRaftState, SaveBatch } from "./kv_storage.ts";
+import type { SaveBatch } from "./kv_storage.ts";
 import { MemoryLogStorage } from "./memory_storage.ts";
+import { ProposalDroppedError, ProposalTimeoutError, RaftNodeStoppedError } from "./node_errors.ts";
+import type { RaftNodeOptions, RaftNodeStatus } from "./node_options.ts";
 import { newRaftCore } from "./raw_node.ts";
 import {
   type ConfChange,
   type ConfState,
-  type Entry,
   type HardState,
   InvalidMessageError,
   type MemberId,
   type Message,
   NotLeaderError,
-  type RaftConfig,
   type RaftCore,
   type RaftStatus,
   type Ready,
   type Role,
   type Snapshot,
-  type SnapshotMeta,
 } from "./types.ts";
 
-/** Sends messages to peers. Fire and forget: Raft retries whatever is lost. */
-export interface Transport {
-  /** Hands messages to the network; must not throw for an unreachable peer. */
-  send(messages: readonly Message[]): void;
-}
-
-/** What the shell needs from durable storage (implemented by `KvRaftStorage`). */
-export interface DurableStorage {
-  load(): Promise<KvRaftState>;
-  save(batch: SaveBatch): Promise<void>;
-  saveSnapshot(snapshot: Snapshot): Promise<void>;
-  compact(index: number): Promise<void>;
-}
-
-/** Options of a {@link RaftNode}. Durations in milliseconds unless noted. */
-export interface RaftNodeOptions {
-  /** This member's ID (the manager's node ID). */
-  readonly id: MemberId;
-  /** Durable storage, already opened for this member (`KvRaftStorage.open`). */
-  readonly storage: DurableStorage;
-  readonly transport: Transport;
-  /** Applies one committed normal entry to the state machine. Empty entries (a new leader's
-   * no-op) are not passed. A throw is fatal for the member (its state would diverge). */
-  readonly apply: (entry: Entry) => void | Promise<void>;
-  /** Told after each membership change was applied, with the resulting membership. */
-  readonly onConfChange?: (
-    change: ConfChange,
-    conf: ConfState,
-    entry: Entry,
-  ) => void | Promise<void>;
-  /** Serializes the state machine as of the last applied entry. Without it no snapshot is
-   * taken and the log is never compacted. */
-  readonly takeSnapshot?: () => Uint8Array | Promise<Uint8Array>;
-  /** Replaces the state machine with a snapshot (at start after a restart, or from the leader). */
-  readonly restoreSnapshot?: (data: Uint8Array, meta: SnapshotMeta) => void | Promise<void>;
-  /** Told when the known leader changes ("" while there is none). Must not throw: the loop
-   * calls it inline, and a throw stops the member like a failed apply. */
-  readonly onLeaderChange?: (leader: MemberId | "", term: number) => void;
-  /** Told once when the member stops for good because of a storage or apply failure. */
-  readonly onFatal?: (error: Error) => void;
-  /** Founding voters of a new cluster: used only when the storage is empty, and every founding
-   * member must pass the same list. A member that joins later passes nothing. */
-  readonly bootstrap?: readonly MemberId[];
-  /** @default systemClock */
-  readonly clock?: Clock;
-  /** Length of one tick. @default 100 */
-  readonly tickMs?: number;
-  /** Ticks without a leader before an election (randomized up to twice that). With the
-   * defaults a leader failure is detected after 0.8–1.5 s. @default 8 */
-  readonly electionTick?: number;
-  /** @default 1 */
-  readonly heartbeatTick?: number;
-  /** Take a snapshot each time this many entries were applied since the last one.
-   * @default 10000 */
-  readonly snapshotInterval?: number;
-  /** Entries kept in the log below a snapshot so that slow followers need no snapshot.
-   * @default 500 */
-  readonly logEntriesForSlowFollowers?: number;
-  /** A proposal, read or transfer without an outcome after this long is rejected.
-   * @default 5000 + 2 × electionTick × tickMs */
-  readonly proposalTimeoutMs?: number;
-  /** Randomness for election timeouts. @default Math.random */
-  readonly random?: () => number;
-  /** @default 1 MiB */
-  readonly maxSizePerMsg?: number;
-  /** @default 256 */
-  readonly maxInflightMsgs?: number;
-  /** @default 512 KiB */
-  readonly snapshotChunkSize?: number;
-  /** @default true */
-  readonly checkQuorum?: boolean;
-  /** @default true */
-  readonly preVote?: boolean;
-  /** Builds the core. @default newRaftCore */
-  readonly createCore?: (config: RaftConfig) => RaftCore;
-}
-
-/** What {@link RaftNode.status} reports. */
-export interface RaftNodeStatus extends RaftStatus {
-  readonly state: "new" | "running" | "stopped" | "failed";
-  /** The error that stopped the member, when `state` is "failed". */
-  readonly failure?: Error;
-  readonly snapshotIndex: number;
-}
-
-/** The entry of a proposal was replaced by another leader's entry: it will never be applied. */
-export class ProposalDroppedError extends Error {
-  override readonly name = "ProposalDroppedError";
-  constructor(index: number, term: number, appliedTerm: number) {
-    super(
-      `Proposal at index ${index} (term ${term}) was dropped: a leader of term ${appliedTerm} ` +
-        `replaced it. Retry it on the current leader`,
-    );
-  }
-}
-
-/** No outcome within the timeout. Unless `mayStillApply` is false, the entry may still be
- * applied later: re-read the state before retrying. */
-export class ProposalTimeoutError extends Error {
-  override readonly name = "ProposalTimeoutError";
-  /** False when the request never reached the log (it waited behind a slow disk write). */
-  readonly mayStillApply: boolean;
-  constructor(what: string, ms: number, mayStillApply = true) {
-    super(
-      `${what} got no outcome within ${ms} ms (no quorum reachable, or a slow disk?). ` +
-        (mayStillApply
-          ? "It may still take effect: check the state before retrying"
-          : "It was never proposed: retrying is safe"),
-    );
-    this.mayStillApply = mayStillApply;
-  }
-}
-
-/** The member stopped (or failed) before the request had an outcome. */
-export class RaftNodeStoppedError extends Error {
-  override readonly name = "RaftNodeStoppedError";
-  constructor(id: MemberId, options?: ErrorOptions) {
-    super(
-      `Raft member ${id} is not running${
-        options?.cause instanceof Error ? `: ${options.cause.message}` : ""
-      }`,
-      options,
-    );
-  }
-}
+// The options, status and error types live in their own files; existing imports of them from
+// this module keep working.
+export type { DurableStorage, RaftNodeOptions, RaftNodeStatus, Transport } from "./node_options.ts";
+export { ProposalDroppedError, ProposalTimeoutError, RaftNodeStoppedError } from "./node_errors.ts";
 
 interface Waiter<T> {
   readonly resolve: (value: T) => void;

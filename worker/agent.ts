@@ -12,7 +12,11 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type { Dispatcher, TaskStatusUpdate } from "../proto/gen/swarm/v1/dispatcher_pb.ts";
+import type {
+  Dispatcher,
+  SessionMessage,
+  TaskStatusUpdate,
+} from "../proto/gen/swarm/v1/dispatcher_pb.ts";
 import {
   AssignmentChange_Action,
   AssignmentsMessage_Type,
@@ -21,6 +25,7 @@ import {
 import type { Task } from "../proto/gen/swarm/v1/objects_pb.ts";
 import type { NodeDescription } from "../proto/gen/swarm/v1/types_pb.ts";
 import type { Client } from "../proto/grpc_client.ts";
+import { isGrpcStatusError, Status } from "../proto/grpc_status.ts";
 import { durationMs } from "../manager/duration.ts";
 import type { Controller, Executor } from "./executor.ts";
 import { errorMessage } from "./executor.ts";
@@ -35,6 +40,11 @@ export interface AgentOptions {
   readonly describe: () => Promise<NodeDescription>;
   /** Statuses to report at the first session (e.g. tasks whose processes a restart ended). */
   readonly initialStatuses?: ReadonlyMap<string, ObservedStatus>;
+  /** Told when the managers refuse this node (PERMISSION_DENIED or UNAUTHENTICATED: removed,
+   * revoked, or not of this cluster). The agent keeps trying; the node decides whether to stop. */
+  readonly onRefused?: (error: Error) => void;
+  /** Told of every session message: the node's own object and the managers to reach. */
+  readonly onSessionMessage?: (message: SessionMessage) => void;
   /** @default 100 */
   readonly reportIntervalMs?: number;
   readonly log?: (message: string) => void;
@@ -83,6 +93,9 @@ export class Agent {
         await this.#runSession();
       } catch (e) {
         if (!this.#stopped) this.#o.log?.(`agent: session ended: ${errorMessage(e)}`);
+        if (isGrpcStatusError(e, Status.PERMISSION_DENIED, Status.UNAUTHENTICATED)) {
+          this.#o.onRefused?.(e);
+        }
       }
       this.#connected = false;
       if (this.#stopped) return;
@@ -105,6 +118,7 @@ export class Agent {
       const first = await iterator.next();
       if (first.done) throw new Error("the dispatcher closed the session at once");
       const sessionId = first.value.sessionId;
+      this.#o.onSessionMessage?.(first.value);
       this.#unreported.clear();
       this.#connected = true;
       this.#o.log?.(`agent: session ${sessionId} open`);
@@ -113,7 +127,9 @@ export class Agent {
         this.#followAssignments(sessionId, ac.signal),
         this.#reportStatuses(sessionId, ac.signal),
         (async () => {
-          while (!(await iterator.next()).done) { /* manager list updates */ }
+          for (let m = await iterator.next(); !m.done; m = await iterator.next()) {
+            this.#o.onSessionMessage?.(m.value);
+          }
           throw new Error("the dispatcher ended the session");
         })(),
       ]);

@@ -10,6 +10,7 @@ import { nodeGroup } from "./node/group.ts";
 import { configGroup, secretGroup } from "./secret_config/group.ts";
 import { serviceGroup } from "./service/group.ts";
 import { taskGroup } from "./task/group.ts";
+import { joinTokenCommand } from "./join_token.ts";
 import { versionCommand } from "./version.ts";
 
 /** The command groups: `swarm service ...`, `swarm node ...`, ... */
@@ -22,5 +23,5 @@ export const GROUPS: readonly CommandGroup[] = [
   configGroup,
 ];
 
-/** Commands with no group: `swarm version`. */
-export const TOP_COMMANDS: readonly Command[] = [versionCommand];
+/** Commands with no group: `swarm join-token`, `swarm version`. */
+export const TOP_COMMANDS: readonly Command[] = [joinTokenCommand, versionCommand];

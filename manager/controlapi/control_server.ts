@@ -3,6 +3,10 @@
  * (and so go through Raft). Every spec is validated before anything is written, and store errors
  * become gRPC statuses a client can show as they are.
  *
+ * The cluster-topology rules (join token rotation, refused demotions, refused removals, the
+ * certificate blacklist of removed nodes) are in `topology_rules.ts`, shared with the client's
+ * fake control API.
+ *
  * @module
  */
 import { clone, create } from "@bufbuild/protobuf";
@@ -23,7 +27,7 @@ import {
   Control,
   ListServiceStatusesResponse_ServiceStatusSchema,
 } from "../../proto/gen/swarm/v1/control_pb.ts";
-import { NodeRole, NodeStatus_State, TaskState } from "../../proto/gen/swarm/v1/types_pb.ts";
+import { RootCASchema, TaskState } from "../../proto/gen/swarm/v1/types_pb.ts";
 import type { ServiceImpl } from "../../proto/grpc_server.ts";
 import {
   alreadyExists,
@@ -52,11 +56,22 @@ import {
   ValidationError,
 } from "../validate/mod.ts";
 import { filterByName, type NameFilters } from "./filters.ts";
+import {
+  blacklistEntry,
+  demotionRefusal,
+  isDemotion,
+  removalRefusal,
+  RootDigestError,
+  rotateJoinTokens,
+} from "./topology_rules.ts";
 
 export interface ControlServerOptions {
   readonly store: MemoryStore;
   readonly newId: () => string;
+  /** What GetVersion answers; `nodeId` is also the manager serving the API (always reachable). */
   readonly version: { readonly version: string; readonly nodeId: string };
+  /** The clock for certificate blacklist expiries. @default the system clock */
+  readonly now?: () => Date;
 }
 
 /** Map errors the store and validation raise to statuses the client shows. */
@@ -86,6 +101,7 @@ function wrap<A extends unknown[], R>(
 
 export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Control> {
   const { store } = o;
+  const now = o.now ?? (() => new Date());
   const must = <T>(value: T | undefined, kind: string, id: string): T => {
     if (value === undefined) throw notFound(`No such ${kind}: ${id}`);
     return value;
@@ -113,11 +129,12 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
       const node = must(store.get("node", argument(req.nodeId, "node_id")), "node", req.nodeId);
       if (!req.spec) throw invalidArgument("spec must be given");
       validateNodeSpec(req.spec);
-      if (req.spec.desiredRole !== node.spec?.desiredRole) {
-        throw unimplemented(
-          "Changing a node's role (promote/demote) needs multi-manager support, which is not available yet",
-        );
+      if (isDemotion(node, req.spec.desiredRole)) {
+        const refusal = demotionRefusal(store.list("node"), node, o.version.nodeId);
+        if (refusal !== undefined) throw failedPrecondition(refusal);
       }
+      // A promotion only records the wish: the leader's role reconciler changes the Raft
+      // membership and the node's certificate, then sets `role`.
       const updated = clone(NodeSchema, node);
       updated.spec = req.spec;
       updated.meta = { ...updated.meta!, version: req.nodeVersion };
@@ -126,16 +143,17 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
     },
     removeNode: async (req) => {
       const node = must(store.get("node", argument(req.nodeId, "node_id")), "node", req.nodeId);
-      if (node.role === NodeRole.MANAGER) {
-        throw failedPrecondition(`Node ${node.id} is a manager: demote it before removing it`);
-      }
-      if (node.status?.state === NodeStatus_State.READY && !req.force) {
-        throw failedPrecondition(
-          `Node ${node.id} is not down and can't be removed: stop it first, or use --force`,
-        );
-      }
+      const refusal = removalRefusal(node, req.force);
+      if (refusal !== undefined) throw failedPrecondition(refusal);
+      const at = now();
       await store.update((tx) => {
         tx.remove("node", node);
+        // From now on the node's certificate is refused (see manager/auth.ts).
+        for (const cluster of store.list("cluster")) {
+          const revoking = clone(ClusterSchema, cluster);
+          revoking.blacklistedCertificates[node.id] = blacklistEntry(cluster, at);
+          tx.update("cluster", revoking);
+        }
         for (const t of store.tasksOfNode(node.id)) {
           if ((t.status?.state ?? 0) < TaskState.COMPLETE) {
             const orphan = clone(TaskSchema, t);
@@ -299,9 +317,22 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
       if (req.spec.annotations?.name !== current.spec?.annotations?.name) {
         throw invalidArgument(`The cluster name must remain "${current.spec?.annotations?.name}"`);
       }
+      if (req.rotation?.managerUnlockKey) {
+        throw unimplemented(
+          "Rotating the manager unlock key is not supported yet: autolock is not available",
+        );
+      }
       const updated = clone(ClusterSchema, current);
       updated.spec = req.spec;
       updated.meta = { ...updated.meta!, version: req.clusterVersion };
+      if (req.rotation?.workerJoinToken || req.rotation?.managerJoinToken) {
+        try {
+          rotateJoinTokens(updated.rootCa ??= create(RootCASchema), req.rotation);
+        } catch (e) {
+          if (e instanceof RootDigestError) throw failedPrecondition(e.message);
+          throw e;
+        }
+      }
       await store.update((tx) => tx.update("cluster", updated));
       return { cluster: redact(store.get("cluster", current.id)!) };
     },

@@ -6,6 +6,13 @@
  * the orchestrator then moves its tasks. Status reports may only move a task forward, and only
  * for tasks assigned to the caller.
  *
+ * Only the Raft leader dispatches (followers forward to it, see `forward.ts`): sessions live in
+ * the leader's memory. {@link DispatcherService.activate} runs when this manager becomes leader:
+ * every node the store lists as READY gets the same `heartbeatPeriod × 3` to open a session here
+ * before it is marked DOWN — that is how the tasks of a node that died with the old leader move.
+ * {@link DispatcherService.deactivate} ends every session and stream, so agents reconnect to the
+ * new leader.
+ *
  * @module
  */
 import { clone, create } from "@bufbuild/protobuf";
@@ -30,7 +37,7 @@ import {
   TaskStatusSchema,
 } from "../../proto/gen/swarm/v1/types_pb.ts";
 import type { CallContext, ServiceImpl } from "../../proto/grpc_server.ts";
-import { notFound, permissionDenied } from "../../proto/grpc_status.ts";
+import { notFound, permissionDenied, unavailable } from "../../proto/grpc_status.ts";
 import { durationFromMs } from "../duration.ts";
 import type { MemoryStore } from "../store/memory_store.ts";
 import { authenticate } from "../auth.ts";
@@ -59,7 +66,10 @@ interface Session {
 export class DispatcherService {
   readonly #o: DispatcherOptions;
   readonly #sessions = new Map<string, Session>();
-  #stopped = false;
+  /** Grace timers of nodes that had a session with a previous leader. */
+  readonly #grace = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Aborted when this manager stops dispatching; `undefined` while inactive. */
+  #active: AbortController | undefined;
 
   constructor(options: DispatcherOptions) {
     this.#o = options;
@@ -69,10 +79,43 @@ export class DispatcherService {
     return this.#o.heartbeatPeriodMs ?? 5_000;
   }
 
-  stop(): void {
-    this.#stopped = true;
+  get active(): boolean {
+    return this.#active !== undefined;
+  }
+
+  /** Starts dispatching (this manager became the leader). */
+  activate(): void {
+    if (this.#active) return;
+    this.#active = new AbortController();
+    for (const node of this.#o.store.list("node")) {
+      if (node.status?.state !== NodeStatus_State.READY || this.#grace.has(node.id)) continue;
+      this.#grace.set(
+        node.id,
+        setTimeout(() => {
+          this.#grace.delete(node.id);
+          if (this.#sessions.has(node.id) || !this.#active) return;
+          this.#markNode(node.id, NodeStatus_State.DOWN, "heartbeat failure").catch((e) =>
+            this.#o.log?.(`marking node ${node.id} down failed: ${e}`)
+          );
+        }, this.heartbeatPeriodMs * 3),
+      );
+    }
+  }
+
+  /** Stops dispatching: ends every session and stream (leadership lost, or the manager stops). */
+  deactivate(): void {
+    this.#active?.abort();
+    this.#active = undefined;
     for (const s of this.#sessions.values()) clearTimeout(s.expiry);
     this.#sessions.clear();
+    for (const t of this.#grace.values()) clearTimeout(t);
+    this.#grace.clear();
+  }
+
+  /** The signal of a stream: ends with the call, or when dispatching stops. */
+  #streamSignal(ctx: CallContext): AbortSignal {
+    if (!this.#active) throw unavailable("This manager is not dispatching: it is not the leader");
+    return AbortSignal.any([ctx.signal, this.#active.signal]);
   }
 
   impl(): ServiceImpl<typeof Dispatcher> {
@@ -86,7 +129,13 @@ export class DispatcherService {
         if (!node) {
           throw notFound(`Node ${nodeId} is not registered in this cluster: join it again`);
         }
-        return this.#session(nodeId, req.description, req.knownTasks, ctx);
+        return this.#session(
+          nodeId,
+          req.description,
+          req.knownTasks,
+          ctx.peer,
+          this.#streamSignal(ctx),
+        );
       },
       heartbeat: (req, ctx) => {
         const nodeId = worker(ctx);
@@ -103,7 +152,7 @@ export class DispatcherService {
       assignments: (req, ctx) => {
         const nodeId = worker(ctx);
         this.#checkSession(nodeId, req.sessionId);
-        return this.#assignments(nodeId, ctx.signal);
+        return this.#assignments(nodeId, this.#streamSignal(ctx));
       },
     };
   }
@@ -112,14 +161,17 @@ export class DispatcherService {
     nodeId: string,
     description: Node["description"],
     knownTasks: readonly TaskStatusUpdate[],
-    ctx: CallContext,
+    peer: string,
+    signal: AbortSignal,
   ) {
     const o = this.#o;
     const previous = this.#sessions.get(nodeId);
     if (previous) clearTimeout(previous.expiry);
+    clearTimeout(this.#grace.get(nodeId));
+    this.#grace.delete(nodeId);
     const session: Session = { id: o.newId(), expiry: undefined };
     this.#sessions.set(nodeId, session);
-    await this.#markNode(nodeId, NodeStatus_State.READY, "", description, peerAddress(ctx.peer));
+    await this.#markNode(nodeId, NodeStatus_State.READY, "", description, peerAddress(peer));
     // Statuses the agent kept across its own restart (e.g. tasks that ended meanwhile).
     await this.#applyStatuses(nodeId, knownTasks);
     this.#armExpiry(nodeId);
@@ -135,7 +187,7 @@ export class DispatcherService {
       if (events.some((e) => e.kind === "node" && e.object.id === nodeId)) changed.notify();
     });
     try {
-      while (await changed.wait(ctx.signal)) {
+      while (await changed.wait(signal)) {
         if (this.#sessions.get(nodeId) !== session) return;
         yield message();
       }
@@ -154,7 +206,7 @@ export class DispatcherService {
 
   #armExpiry(nodeId: string): void {
     const session = this.#sessions.get(nodeId);
-    if (!session || this.#stopped) return;
+    if (!session || !this.#active) return;
     clearTimeout(session.expiry);
     session.expiry = setTimeout(() => {
       if (this.#sessions.get(nodeId) !== session) return;

@@ -1,5 +1,8 @@
 /**
- * `swarm node rm`: removes nodes from the swarm.
+ * `swarm node rm`: removes nodes from the swarm. The manager refuses a manager (demote it
+ * first) and a node that is not down (unless `--force`); a removed node's certificate is refused
+ * from then on, so it can't come back without joining again. Each refusal is printed with the
+ * node it concerns, and the other nodes are still removed.
  *
  * @module
  */
@@ -10,7 +13,7 @@ import type { ParsedArgs } from "../../args.ts";
 import { expectPositionals } from "../../args.ts";
 import type { Command } from "../../command.ts";
 import type { Context } from "../../context.ts";
-import { UnreachableError } from "../../context.ts";
+import { isConnectionFailure } from "../../context.ts";
 import { rpcMessage } from "../../control_api.ts";
 import { resolveNode } from "../../resolve.ts";
 
@@ -20,7 +23,9 @@ export const nodeRm: Command = {
   aliases: ["remove"],
   summary: "Remove nodes from the swarm",
   usage: "swarm node rm [OPTIONS] NODE [NODE...]",
-  options: "  -f, --force             Remove a node even if it is still up\n",
+  options: `  -f, --force             Remove a node even if it is not down (a manager must still be
+                          demoted first)
+`,
   flags: { force: { type: "boolean", short: "f" } },
   async run(ctx: Context, args: ParsedArgs): Promise<number> {
     const refs = expectPositionals(args, 1, Infinity, "NODE (an ID or hostname)");
@@ -34,7 +39,7 @@ export const nodeRm: Command = {
         );
         ctx.out(`${ref}\n`);
       } catch (err) {
-        if (err instanceof UnreachableError) throw err;
+        if (isConnectionFailure(err)) throw err;
         ctx.err(`Error: ${ref}: ${rpcMessage(err)}\n`);
         failed = true;
       }

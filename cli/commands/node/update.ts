@@ -1,6 +1,6 @@
 /**
- * `swarm node update`, `promote`, `demote`: change a node's spec (read-modify-write with the
- * node's version).
+ * `swarm node update`, `promote`, `demote`, `activate`, `pause`, `drain`: change a node's spec
+ * (read-modify-write with the node's version).
  *
  * @module
  */
@@ -15,7 +15,7 @@ import type { ParsedArgs } from "../../args.ts";
 import { expectPositionals } from "../../args.ts";
 import type { Command } from "../../command.ts";
 import type { Context } from "../../context.ts";
-import { UnreachableError } from "../../context.ts";
+import { isConnectionFailure } from "../../context.ts";
 import type { ControlApi } from "../../control_api.ts";
 import { rpcMessage } from "../../control_api.ts";
 import { parseChoice, parseKeyValue } from "../../flag_values.ts";
@@ -118,7 +118,48 @@ function setterCommand(
           await updateNodeSpec(api, node, change);
           ctx.out(`${ref} ${done}\n`);
         } catch (err) {
-          if (err instanceof UnreachableError) throw err;
+          if (isConnectionFailure(err)) throw err;
+          ctx.err(`Error: ${ref}: ${rpcMessage(err)}\n`);
+          failed = true;
+        }
+      }
+      return failed ? 1 : 0;
+    },
+  };
+}
+
+/**
+ * `promote` and `demote`: set the desired role. A node that already has it gets a message and
+ * no request, like Docker; the managers refuse a demotion that would lose quorum.
+ */
+function roleCommand(
+  name: "promote" | "demote",
+  summary: string,
+  role: NodeRole,
+  already: (ref: string) => string,
+  done: (ref: string) => string,
+): Command {
+  return {
+    name,
+    summary,
+    usage: `swarm node ${name} NODE [NODE...]`,
+    options: "",
+    flags: {},
+    async run(ctx: Context, args: ParsedArgs): Promise<number> {
+      const refs = expectPositionals(args, 1, Infinity, "NODE (an ID or hostname)");
+      const api = ctx.api();
+      let failed = false;
+      for (const ref of refs) {
+        try {
+          const node = await resolveNode(api, ref);
+          if ((node.spec?.desiredRole ?? NodeRole.WORKER) === role) {
+            ctx.out(`${already(ref)}\n`);
+            continue;
+          }
+          await updateNodeSpec(api, node, (s) => (s.desiredRole = role));
+          ctx.out(`${done(ref)}\n`);
+        } catch (err) {
+          if (isConnectionFailure(err)) throw err;
           ctx.err(`Error: ${ref}: ${rpcMessage(err)}\n`);
           failed = true;
         }
@@ -129,18 +170,20 @@ function setterCommand(
 }
 
 /** `swarm node promote`. */
-export const nodePromote = setterCommand(
+export const nodePromote = roleCommand(
   "promote",
   "Make nodes managers",
-  (s) => (s.desiredRole = NodeRole.MANAGER),
-  "promoted to manager",
+  NodeRole.MANAGER,
+  (ref) => `Node ${ref} is already a manager.`,
+  (ref) => `Node ${ref} promoted to a manager in the swarm.`,
 );
 /** `swarm node demote`. */
-export const nodeDemote = setterCommand(
+export const nodeDemote = roleCommand(
   "demote",
   "Make managers workers",
-  (s) => (s.desiredRole = NodeRole.WORKER),
-  "demoted to worker",
+  NodeRole.WORKER,
+  (ref) => `Node ${ref} is already a worker.`,
+  (ref) => `Manager ${ref} demoted in the swarm.`,
 );
 /** `swarm node activate`. */
 export const nodeActivate = setterCommand(

@@ -16,7 +16,7 @@ import type { ParsedArgs } from "../../args.ts";
 import { expectPositionals } from "../../args.ts";
 import type { Command, CommandGroup } from "../../command.ts";
 import type { Context } from "../../context.ts";
-import { UnreachableError } from "../../context.ts";
+import { isConnectionFailure } from "../../context.ts";
 import type { ControlApi } from "../../control_api.ts";
 import { rpcMessage } from "../../control_api.ts";
 import { parseKeyValue } from "../../flag_values.ts";
@@ -239,7 +239,7 @@ function rmCommand<Desc extends DescMessage>(k: Kind<Desc>): Command {
           await k.remove(api, k.info(found).id);
           ctx.out(`${ref}\n`);
         } catch (err) {
-          if (err instanceof UnreachableError) throw err;
+          if (isConnectionFailure(err)) throw err;
           ctx.err(`Error: ${rpcMessage(err)}\n`);
           failed = true;
         }

@@ -14,7 +14,7 @@ import { expectPositionals } from "../../args.ts";
 import type { Command } from "../../command.ts";
 import type { Context } from "../../context.ts";
 import { rpcMessage } from "../../control_api.ts";
-import { UnreachableError } from "../../context.ts";
+import { isConnectionFailure } from "../../context.ts";
 import { resolveRef, serviceIdentity } from "../../resolve.ts";
 
 /** `swarm service rm`. */
@@ -36,7 +36,7 @@ export const serviceRm: Command = {
         await api.removeService(create(RemoveServiceRequestSchema, { serviceId: svc.id }));
         ctx.out(`${ref}\n`);
       } catch (err) {
-        if (err instanceof UnreachableError) throw err;
+        if (isConnectionFailure(err)) throw err;
         ctx.err(`Error: ${rpcMessage(err)}\n`);
         failed = true;
       }

@@ -12,7 +12,7 @@ import { expectPositionals } from "../../args.ts";
 import type { Command } from "../../command.ts";
 import type { Context } from "../../context.ts";
 import { rpcMessage } from "../../control_api.ts";
-import { UnreachableError } from "../../context.ts";
+import { isConnectionFailure } from "../../context.ts";
 import { parseCount } from "../../flag_values.ts";
 import { resolveServices } from "../../resolve.ts";
 import { UsageError } from "../../usage_error.ts";
@@ -77,7 +77,7 @@ export const serviceScale: Command = {
         }));
         ctx.out(`${ref} scaled to ${replicas}\n`);
       } catch (err) {
-        if (err instanceof UnreachableError) throw err;
+        if (isConnectionFailure(err)) throw err;
         ctx.err(`Error: ${ref}: ${rpcMessage(err)}\n`);
         failed = true;
       }

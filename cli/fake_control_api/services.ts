@@ -1,0 +1,142 @@
+/**
+ * The fake control API's service and task handlers.
+ *
+ * @module
+ */
+
+import { clone, create } from "@bufbuild/protobuf";
+import * as pb from "../../proto/gen/swarm/v1/control_pb.ts";
+import { ServiceSchema, TaskSchema } from "../../proto/gen/swarm/v1/objects_pb.ts";
+import { TaskState, VersionSchema } from "../../proto/gen/swarm/v1/types_pb.ts";
+import { insertServiceDefaults, validateServiceSpec } from "../../manager/validate/mod.ts";
+import { GrpcCode, RpcError } from "../control_api.ts";
+import { type FakeObjects, labelsMatch, matches, validate } from "./objects.ts";
+
+export function getTask(o: FakeObjects, req: pb.GetTaskRequest): pb.GetTaskResponse {
+  return create(pb.GetTaskResponseSchema, {
+    task: clone(TaskSchema, o.get(o.tasks, "task", req.taskId)),
+  });
+}
+
+export function listTasks(o: FakeObjects, req: pb.ListTasksRequest): pb.ListTasksResponse {
+  const f = req.filters;
+  const tasks = [...o.tasks.values()].filter((t) =>
+    matches(t.id, t.annotations?.name ?? "", f) &&
+    labelsMatch(t.annotations?.labels, f?.labels) &&
+    (f === undefined || f.serviceIds.length === 0 || f.serviceIds.includes(t.serviceId)) &&
+    (f === undefined || f.nodeIds.length === 0 || f.nodeIds.includes(t.nodeId)) &&
+    (f === undefined || f.desiredStates.length === 0 ||
+      f.desiredStates.includes(t.desiredState))
+  );
+  return create(pb.ListTasksResponseSchema, { tasks: tasks.map((t) => clone(TaskSchema, t)) });
+}
+
+export function getService(o: FakeObjects, req: pb.GetServiceRequest): pb.GetServiceResponse {
+  const svc = clone(ServiceSchema, o.get(o.services, "service", req.serviceId));
+  if (req.insertDefaults && svc.spec !== undefined) svc.spec = insertServiceDefaults(svc.spec);
+  return create(pb.GetServiceResponseSchema, { service: svc });
+}
+
+export function listServices(
+  o: FakeObjects,
+  req: pb.ListServicesRequest,
+): pb.ListServicesResponse {
+  const f = req.filters;
+  const services = [...o.services.values()].filter((s) =>
+    matches(s.id, s.spec?.annotations?.name ?? "", f) &&
+    labelsMatch(s.spec?.annotations?.labels, f?.labels)
+  );
+  return create(pb.ListServicesResponseSchema, {
+    services: services.map((s) => clone(ServiceSchema, s)),
+  });
+}
+
+export function createService(
+  o: FakeObjects,
+  req: pb.CreateServiceRequest,
+): pb.CreateServiceResponse {
+  validate(() => validateServiceSpec(req.spec));
+  const spec = clone(pb.CreateServiceRequestSchema, req).spec!;
+  o.checkNameFree(
+    o.services,
+    "service",
+    spec.annotations?.name ?? "",
+    (s) => s.spec?.annotations?.name,
+  );
+  const svc = o.addService({ spec });
+  return create(pb.CreateServiceResponseSchema, { service: clone(ServiceSchema, svc) });
+}
+
+export function updateService(
+  o: FakeObjects,
+  req: pb.UpdateServiceRequest,
+): pb.UpdateServiceResponse {
+  const svc = o.get(o.services, "service", req.serviceId);
+  validate(() => validateServiceSpec(req.spec));
+  o.checkVersion(svc.meta, req.serviceVersion);
+  let spec = clone(pb.UpdateServiceRequestSchema, req).spec!;
+  if (spec.annotations?.name !== svc.spec?.annotations?.name) {
+    throw new RpcError(GrpcCode.UNIMPLEMENTED, "renaming services is not supported");
+  }
+  if (spec.mode.case !== svc.spec?.mode.case) {
+    throw new RpcError(GrpcCode.UNIMPLEMENTED, "service mode change is not allowed");
+  }
+  if (req.rollback === pb.UpdateServiceRequest_Rollback.PREVIOUS) {
+    if (svc.previousSpec === undefined) {
+      throw new RpcError(
+        GrpcCode.FAILED_PRECONDITION,
+        `service ${svc.id} does not have a previous spec`,
+      );
+    }
+    spec = svc.previousSpec;
+  }
+  svc.previousSpec = svc.spec;
+  svc.previousSpecVersion = svc.specVersion;
+  svc.spec = spec;
+  svc.meta = o.touch(svc.meta);
+  svc.specVersion = clone(VersionSchema, svc.meta.version!);
+  return create(pb.UpdateServiceResponseSchema, { service: clone(ServiceSchema, svc) });
+}
+
+export function removeService(
+  o: FakeObjects,
+  req: pb.RemoveServiceRequest,
+): pb.RemoveServiceResponse {
+  const svc = o.get(o.services, "service", req.serviceId);
+  o.services.delete(svc.id);
+  return create(pb.RemoveServiceResponseSchema);
+}
+
+export function listServiceStatuses(
+  o: FakeObjects,
+  req: pb.ListServiceStatusesRequest,
+): pb.ListServiceStatusesResponse {
+  const statuses = req.services.map((id) => {
+    const svc = o.services.get(id);
+    const tasks = [...o.tasks.values()].filter((t) => t.serviceId === id);
+    const running = tasks.filter((t) =>
+      t.desiredState === TaskState.RUNNING && t.status?.state === TaskState.RUNNING
+    ).length;
+    const completed = tasks.filter((t) =>
+      t.status?.state === TaskState.COMPLETE
+    ).length;
+    const mode = svc?.spec?.mode;
+    let desired = 0;
+    if (mode?.case === "replicated") desired = mode.value.replicas;
+    else if (mode?.case === "replicatedJob") {
+      desired = Math.min(
+        mode.value.maxConcurrent,
+        Math.max(0, mode.value.totalCompletions - completed),
+      );
+    } else if (mode?.case !== undefined) {
+      desired = tasks.filter((t) => t.desiredState === TaskState.RUNNING).length;
+    }
+    return {
+      serviceId: id,
+      desiredTasks: BigInt(desired),
+      runningTasks: BigInt(running),
+      completedTasks: BigInt(completed),
+    };
+  });
+  return create(pb.ListServiceStatusesResponseSchema, { statuses });
+}

@@ -1,0 +1,260 @@
+/**
+ * `swarm join --token TOKEN MANAGER_HOST:PORT`: turn this host into a node of an existing cluster,
+ * and run it in the foreground.
+ *
+ * A fresh join pins the cluster's root CA by the digest in the token (a manager presenting another
+ * CA is refused before anything is sent), sends a CSR with the token, and receives a certificate
+ * whose role the token decides: a worker runs an agent; a manager also becomes a Raft voter.
+ * `node.json` is written as soon as the certificate is on disk, so running the same command again
+ * resumes the node (the token is then not needed, nor used).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import {
+  fetchPinnedRootCA,
+  MalformedJoinTokenError,
+  parseJoinToken,
+  PkiError,
+  readNodeCertificate,
+  readNodeFiles,
+  requestNodeCertificate,
+  writeNodeFiles,
+} from "../pki/mod.ts";
+import { isGrpcStatusError } from "../proto/grpc_status.ts";
+import { DEFAULT_STATE_DIR, SOCKET_NAME } from "./role_paths.ts";
+import {
+  lockStateDir,
+  type NodeState,
+  readNodeState,
+  StateDirError,
+  writeNodeState,
+} from "./node_state.ts";
+import { absolute, addressInUse, checkHostPort, type NodeIO, UsageError } from "./node_command.ts";
+import { AddressInUseError } from "../proto/grpc_listen.ts";
+import { runNodeRuntime } from "./node_runtime.ts";
+
+const USAGE = `Usage: swarm join --token TOKEN [options] MANAGER_HOST:PORT
+Join the cluster a manager belongs to, as a worker or a manager (the token decides), and run the
+node in the foreground. Running it again on the same state directory resumes the node.
+
+Options:
+      --token TOKEN              Join token from 'swarm join-token worker|manager' on a manager
+  -d, --state-dir DIR            Where the node keeps its state (default: $SWARM_STATE_DIR or ${DEFAULT_STATE_DIR})
+      --listen-remote-api ADDR   Managers: address for the remote API, host:port (default: 127.0.0.1:4242)
+      --advertise-addr ADDR      Managers: address other nodes reach this one at (default: the listen address)
+      --listen-control-api PATH  Managers: control socket (default: <state-dir>/${SOCKET_NAME})
+      --hostname NAME            Node name (default: this host's name)
+      --heartbeat-period MS      Used if this node becomes the dispatcher (default: 5000)
+  -h, --help                     Show this help`;
+
+interface JoinFlags {
+  readonly token: string | undefined;
+  readonly manager: string;
+  readonly stateDir: string;
+  readonly listenAddr: string;
+  readonly advertiseAddr: string;
+  readonly controlSocket: string;
+  readonly hostname: string;
+  readonly heartbeatPeriodMs: number;
+}
+
+export function parseJoinFlags(
+  args: string[],
+  env: (n: string) => string | undefined,
+  hostname: () => string,
+): JoinFlags | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        token: { type: "string" },
+        "state-dir": { type: "string", short: "d" },
+        "listen-remote-api": { type: "string" },
+        "advertise-addr": { type: "string" },
+        "listen-control-api": { type: "string" },
+        hostname: { type: "string" },
+        "heartbeat-period": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    throw new UsageError(`${e instanceof Error ? e.message : e}\n\n${USAGE}`);
+  }
+  const v = parsed.values;
+  if (v.help) return "help";
+  if (parsed.positionals.length !== 1) {
+    throw new UsageError(
+      `swarm join needs exactly one manager address (HOST:PORT), got ${parsed.positionals.length}\n\n${USAGE}`,
+    );
+  }
+  const manager = parsed.positionals[0]!;
+  checkHostPort(manager, "The manager address");
+  if (v.token !== undefined) {
+    try {
+      parseJoinToken(v.token);
+    } catch (e) {
+      if (e instanceof MalformedJoinTokenError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  const stateDir = absolute(v["state-dir"] ?? env("SWARM_STATE_DIR") ?? DEFAULT_STATE_DIR);
+  const listenAddr = v["listen-remote-api"] ?? "127.0.0.1:4242";
+  checkHostPort(listenAddr, "--listen-remote-api");
+  const advertiseAddr = v["advertise-addr"] ?? listenAddr;
+  checkHostPort(advertiseAddr, "--advertise-addr");
+  if (advertiseAddr.startsWith("0.0.0.0:")) {
+    throw new UsageError(
+      "--advertise-addr must be an address other nodes can reach, not 0.0.0.0: give --advertise-addr HOST:PORT",
+    );
+  }
+  const period = Number(v["heartbeat-period"] ?? 5000);
+  if (!Number.isInteger(period) || period < 100) {
+    throw new UsageError(
+      `--heartbeat-period must be a whole number of milliseconds ≥ 100, got "${
+        v["heartbeat-period"]
+      }"`,
+    );
+  }
+  return {
+    token: v.token,
+    manager,
+    stateDir,
+    listenAddr,
+    advertiseAddr,
+    controlSocket: absolute(v["listen-control-api"] ?? `${stateDir}/${SOCKET_NAME}`),
+    hostname: v.hostname ?? hostname(),
+    heartbeatPeriodMs: period,
+  };
+}
+
+/** `swarm join`. */
+export async function runJoin(args: string[], io: NodeIO): Promise<number> {
+  let flags: JoinFlags | "help";
+  try {
+    flags = parseJoinFlags(args, io.env, () => Deno.hostname());
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`Error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (flags === "help") {
+    io.stdout(USAGE + "\n");
+    return 0;
+  }
+  const log = (m: string) => io.stderr(`${new Date().toISOString()} ${m}\n`);
+  try {
+    await Deno.mkdir(flags.stateDir, { recursive: true, mode: 0o700 });
+    const unlock = await lockStateDir(flags.stateDir);
+    try {
+      return await joinAndRun(flags, io, log);
+    } finally {
+      await unlock();
+    }
+  } catch (e) {
+    if (e instanceof StateDirError || e instanceof UsageError || e instanceof PkiError) {
+      io.stderr(`Error: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof AddressInUseError) {
+      io.stderr(`Error: ${addressInUse(e)}\n`);
+      return 1;
+    }
+    if (isGrpcStatusError(e)) {
+      io.stderr(`Error: the manager at ${flags.manager} refused the join: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+async function joinAndRun(
+  flags: JoinFlags,
+  io: NodeIO,
+  log: (m: string) => void,
+): Promise<number> {
+  let state = await readNodeState(flags.stateDir);
+  if (state && state.createdBy !== "join") {
+    throw new StateDirError(
+      `State directory ${flags.stateDir} holds the node that created cluster ${state.clusterId}: resume it with 'swarm init', or use another --state-dir`,
+    );
+  }
+  const fresh = state === undefined;
+  if (!state) {
+    if (flags.token === undefined) {
+      throw new UsageError(
+        "swarm join needs --token TOKEN to join a cluster: print one on a manager with 'swarm join-token worker' (or 'manager')",
+      );
+    }
+    for (const leftover of ["raft", "certificates", "tasks"]) {
+      await Deno.remove(`${flags.stateDir}/${leftover}`, { recursive: true }).catch(() => {});
+    }
+    const rootPem = await fetchPinnedRootCA(flags.manager, flags.token);
+    const issued = await requestNodeCertificate({
+      addr: flags.manager,
+      token: flags.token,
+      rootPem,
+      hostname: flags.hostname,
+      advertiseAddr: flags.advertiseAddr,
+    });
+    await writeNodeFiles(flags.stateDir, {
+      certPem: issued.certPem,
+      keyPem: issued.keyPem,
+      rootPem: issued.rootPem,
+    });
+    const info = readNodeCertificate(issued.certPem);
+    state = {
+      format: 1,
+      createdBy: "join",
+      nodeId: info.nodeId,
+      clusterId: info.clusterId,
+      role: info.role,
+      hostname: flags.hostname,
+      listenAddr: flags.listenAddr,
+      advertiseAddr: flags.advertiseAddr,
+      managers: [flags.manager],
+    };
+    await writeNodeState(flags.stateDir, state);
+  } else if (state.listenAddr !== flags.listenAddr || state.advertiseAddr !== flags.advertiseAddr) {
+    state = { ...state, listenAddr: flags.listenAddr, advertiseAddr: flags.advertiseAddr };
+    await writeNodeState(flags.stateDir, state);
+  }
+  const files = await readNodeFiles(flags.stateDir);
+  if (!files) {
+    throw new StateDirError(
+      `The certificates under ${flags.stateDir}/certificates are missing: the state directory is damaged`,
+    );
+  }
+  const joined: NodeState = state;
+  return await runNodeRuntime({
+    stateDir: flags.stateDir,
+    state: joined,
+    tls: files,
+    controlSocket: flags.controlSocket,
+    heartbeatPeriodMs: flags.heartbeatPeriodMs,
+    banner: (s) => banner(s, flags, fresh),
+    stdout: io.stdout,
+    shutdown: io.shutdown,
+    log,
+  });
+}
+
+function banner(state: NodeState, flags: JoinFlags, fresh: boolean): string {
+  const lines = [
+    fresh
+      ? `This node (${state.nodeId}) joined cluster ${state.clusterId} as a ${state.role}.`
+      : `Swarm node ${state.nodeId} resumed (cluster ${state.clusterId}, ${state.role}).`,
+  ];
+  if (state.role === "manager") {
+    lines.push(`Remote API: ${state.advertiseAddr}   Control socket: ${flags.controlSocket}`);
+  }
+  lines.push(
+    "Press Ctrl-C to stop the node (its tasks stop with it; running the same command resumes it).",
+  );
+  return lines.join("\n") + "\n";
+}

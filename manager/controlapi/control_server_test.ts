@@ -1,0 +1,251 @@
+/**
+ * The control server's topology rules (join token rotation, promote/demote, node removal) over a
+ * test store. The rules themselves are tested in `topology_rules_test.ts`; these tests check the
+ * server applies them, answers with the right status, and writes everything in one transaction.
+ */
+import assert from "node:assert/strict";
+import { clone, create } from "@bufbuild/protobuf";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import {
+  ClusterSchema,
+  type Node,
+  NodeSchema,
+  type Task,
+  TaskSchema,
+} from "../../proto/gen/swarm/v1/objects_pb.ts";
+import {
+  RemoveNodeRequestSchema,
+  UpdateClusterRequestSchema,
+  UpdateNodeRequestSchema,
+} from "../../proto/gen/swarm/v1/control_pb.ts";
+import {
+  NodeRole,
+  NodeStatus_State,
+  RaftMemberStatus_Reachability as Reach,
+  TaskState,
+} from "../../proto/gen/swarm/v1/types_pb.ts";
+import type { CallContext } from "../../proto/grpc_server.ts";
+import { GrpcStatusError, Status } from "../../proto/grpc_status.ts";
+import { parseJoinToken } from "../../pki/mod.ts";
+import { newTestStore } from "../store/testing.ts";
+import type { MemoryStore } from "../store/memory_store.ts";
+import { durationFromMs } from "../duration.ts";
+import { controlServer } from "./control_server.ts";
+
+const NOW = new Date("2024-03-01T00:00:00Z");
+const DIGEST = "0f".repeat(32);
+const ctx = undefined as unknown as CallContext; // the handlers here don't read the call
+
+async function setup(nodes: Node[], tasks: Task[] = []) {
+  const store = newTestStore({ now: () => NOW });
+  await store.update((tx) => {
+    tx.create(
+      "cluster",
+      create(ClusterSchema, {
+        id: "cluster1",
+        spec: {
+          annotations: { name: "default" },
+          caConfig: { nodeCertExpiry: durationFromMs(24 * 3600_000) },
+        },
+        rootCa: {
+          caCertHash: DIGEST,
+          joinTokens: { worker: "SWMTKN-1-old-worker", manager: "SWMTKN-1-old-manager" },
+        },
+      }),
+    );
+    for (const n of nodes) tx.create("node", n);
+    for (const t of tasks) tx.create("task", t);
+  });
+  let id = 0;
+  const api = controlServer({
+    store,
+    newId: () => `id${++id}`,
+    version: { version: "test", nodeId: "m1" },
+    now: () => NOW,
+  });
+  return { store, api };
+}
+
+const manager = (id: string, reachability = Reach.REACHABLE) =>
+  create(NodeSchema, {
+    id,
+    role: NodeRole.MANAGER,
+    spec: { desiredRole: NodeRole.MANAGER },
+    status: { state: NodeStatus_State.READY },
+    managerStatus: { reachability, addr: `${id}:4242` },
+  });
+const worker = (id: string, state = NodeStatus_State.READY) =>
+  create(NodeSchema, { id, status: { state } });
+
+async function rejects(p: unknown, code: Status, message: RegExp) {
+  await assert.rejects(Promise.resolve(p), (e: unknown) => {
+    assert.ok(e instanceof GrpcStatusError, String(e));
+    assert.equal(e.code, code);
+    assert.match(e.message, message);
+    return true;
+  });
+}
+
+function setRole(store: MemoryStore, id: string, desiredRole: NodeRole) {
+  const node = store.get("node", id)!;
+  return create(UpdateNodeRequestSchema, {
+    nodeId: id,
+    nodeVersion: node.meta!.version!,
+    spec: { ...node.spec!, desiredRole },
+  });
+}
+
+Deno.test("UpdateCluster rotates the join tokens asked for, keeping the root digest", async () => {
+  const { store, api } = await setup([manager("m1")]);
+  const cluster = store.get("cluster", "cluster1")!;
+  const before = store.appliedIndex;
+  const { cluster: updated } = await api.updateCluster(
+    create(UpdateClusterRequestSchema, {
+      clusterId: "cluster1",
+      clusterVersion: cluster.meta!.version!,
+      spec: cluster.spec!,
+      rotation: { workerJoinToken: true },
+    }),
+    ctx,
+  );
+  const stored = store.get("cluster", "cluster1")!.rootCa!.joinTokens!;
+  assert.notEqual(stored.worker, "SWMTKN-1-old-worker");
+  assert.equal(stored.manager, "SWMTKN-1-old-manager");
+  assert.equal(updated?.rootCa?.joinTokens?.worker, stored.worker);
+  const digest = parseJoinToken(stored.worker).rootDigest;
+  assert.equal([...digest].map((b) => b.toString(16).padStart(2, "0")).join(""), DIGEST);
+  assert.equal(store.appliedIndex, before + 1n, "one transaction for spec and tokens");
+
+  const again = store.get("cluster", "cluster1")!;
+  await api.updateCluster(
+    create(UpdateClusterRequestSchema, {
+      clusterId: "cluster1",
+      clusterVersion: again.meta!.version!,
+      spec: again.spec!,
+      rotation: { managerJoinToken: true },
+    }),
+    ctx,
+  );
+  const after = store.get("cluster", "cluster1")!.rootCa!.joinTokens!;
+  assert.equal(after.worker, stored.worker);
+  assert.notEqual(after.manager, "SWMTKN-1-old-manager");
+  await rejects(
+    api.updateCluster(
+      create(UpdateClusterRequestSchema, {
+        clusterId: "cluster1",
+        clusterVersion: store.get("cluster", "cluster1")!.meta!.version!,
+        spec: again.spec!,
+        rotation: { managerUnlockKey: true },
+      }),
+      ctx,
+    ),
+    Status.UNIMPLEMENTED,
+    /unlock key is not supported yet/,
+  );
+});
+
+Deno.test("UpdateCluster refuses to rotate tokens without a root CA digest", async () => {
+  const { store, api } = await setup([manager("m1")]);
+  const cluster = store.get("cluster", "cluster1")!;
+  const broken = clone(ClusterSchema, cluster);
+  broken.rootCa!.caCertHash = "";
+  await store.update((tx) => tx.update("cluster", broken));
+  const current = store.get("cluster", "cluster1")!;
+  await rejects(
+    api.updateCluster(
+      create(UpdateClusterRequestSchema, {
+        clusterId: "cluster1",
+        clusterVersion: current.meta!.version!,
+        spec: current.spec!,
+        rotation: { workerJoinToken: true },
+      }),
+      ctx,
+    ),
+    Status.FAILED_PRECONDITION,
+    /root CA digest \(root_ca.ca_cert_hash\) is missing/,
+  );
+});
+
+Deno.test("UpdateNode promotes by setting the desired role only", async () => {
+  const { store, api } = await setup([manager("m1"), worker("w1")]);
+  await api.updateNode(setRole(store, "w1", NodeRole.MANAGER), ctx);
+  const w1 = store.get("node", "w1")!;
+  assert.equal(w1.spec?.desiredRole, NodeRole.MANAGER);
+  assert.equal(w1.role, NodeRole.WORKER, "the role reconciler changes the observed role");
+});
+
+Deno.test("UpdateNode refuses to demote the last manager", async () => {
+  const { store, api } = await setup([manager("m1"), worker("w1")]);
+  await rejects(
+    api.updateNode(setRole(store, "m1", NodeRole.WORKER), ctx),
+    Status.FAILED_PRECONDITION,
+    /m1 is the last manager of the swarm and can't be demoted: promote another node first/,
+  );
+  assert.equal(store.get("node", "m1")!.spec?.desiredRole, NodeRole.MANAGER);
+});
+
+Deno.test("UpdateNode refuses a demotion that would lose quorum, allows one that keeps it", async () => {
+  const { store, api } = await setup([
+    manager("m1"),
+    manager("m2"),
+    manager("m3", Reach.UNREACHABLE),
+  ]);
+  await rejects(
+    api.updateNode(setRole(store, "m2", NodeRole.WORKER), ctx),
+    Status.FAILED_PRECONDITION,
+    /would lose the managers' quorum: 1 of the 2 remaining managers is reachable/,
+  );
+  // Demoting the unreachable one leaves m1 and m2, both reachable.
+  await api.updateNode(setRole(store, "m3", NodeRole.WORKER), ctx);
+  assert.equal(store.get("node", "m3")!.spec?.desiredRole, NodeRole.WORKER);
+});
+
+Deno.test("UpdateNode counts the serving manager as reachable", async () => {
+  // m1 serves the API; its object says unreachable (stale), m2 is down.
+  const { store, api } = await setup([
+    manager("m1", Reach.UNREACHABLE),
+    manager("m2", Reach.UNREACHABLE),
+    manager("m3"),
+  ]);
+  await api.updateNode(setRole(store, "m2", NodeRole.WORKER), ctx);
+});
+
+Deno.test("RemoveNode refuses managers and nodes that are not down unless forced", async () => {
+  const { store, api } = await setup([manager("m1"), worker("w1"), worker("w2")]);
+  await rejects(
+    api.removeNode(create(RemoveNodeRequestSchema, { nodeId: "m1", force: true }), ctx),
+    Status.FAILED_PRECONDITION,
+    /Node m1 is a manager: demote it first: swarm node demote m1/,
+  );
+  await rejects(
+    api.removeNode(create(RemoveNodeRequestSchema, { nodeId: "w1" }), ctx),
+    Status.FAILED_PRECONDITION,
+    /Node w1 is not down \(status ready\) and can't be removed: stop it first, or use --force/,
+  );
+  assert.ok(store.get("node", "w1"));
+  await api.removeNode(create(RemoveNodeRequestSchema, { nodeId: "w1", force: true }), ctx);
+  assert.equal(store.get("node", "w1"), undefined);
+  await rejects(
+    api.removeNode(create(RemoveNodeRequestSchema, { nodeId: "w1" }), ctx),
+    Status.NOT_FOUND,
+    /No such node: w1/,
+  );
+});
+
+Deno.test("RemoveNode blacklists the certificate and orphans tasks in the same transaction", async () => {
+  const task = (id: string, state: TaskState) =>
+    create(TaskSchema, { id, nodeId: "w1", serviceId: "s", status: { state } });
+  const { store, api } = await setup(
+    [manager("m1"), worker("w1", NodeStatus_State.DOWN)],
+    [task("t1", TaskState.RUNNING), task("t2", TaskState.FAILED)],
+  );
+  const before = store.appliedIndex;
+  await api.removeNode(create(RemoveNodeRequestSchema, { nodeId: "w1" }), ctx);
+  assert.equal(store.appliedIndex, before + 1n, "one transaction");
+  assert.equal(store.get("node", "w1"), undefined);
+  const entry = store.get("cluster", "cluster1")!.blacklistedCertificates["w1"];
+  assert.ok(entry, "w1's certificate is blacklisted");
+  assert.equal(timestampDate(entry.expiry!).getTime(), NOW.getTime() + 24 * 3600_000);
+  assert.equal(store.get("task", "t1")!.status?.state, TaskState.ORPHANED);
+  assert.equal(store.get("task", "t2")!.status?.state, TaskState.FAILED);
+});
