@@ -34,8 +34,29 @@ export interface ClientIO {
   connectRemote?(target: RemoteTarget): ControlApi;
   /** Reads all of standard input (secret and config data). */
   stdinText?(): Promise<string>;
+  /** Reads one line of standard input (the unlock key), showing `prompt` first when standard
+   * input is a terminal. */
+  stdinLine?(prompt: string): Promise<string>;
   /** Reads a file (secret and config data, TLS files); defaults to `Deno.readFile`. */
   readFile?(path: string): Promise<Uint8Array>;
   /** The current time, for "5 seconds ago"; defaults to the system clock. */
   now?(): Date;
+}
+
+/** The first line of a stream (without its line break); the rest is left unread. */
+export async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return text + decoder.decode();
+      text += decoder.decode(value, { stream: true });
+      const end = text.indexOf("\n");
+      if (end >= 0) return text.slice(0, end).replace(/\r$/, "");
+    }
+  } finally {
+    reader.releaseLock();
+  }
 }

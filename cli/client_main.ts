@@ -48,7 +48,8 @@ Run and manage services on a swarm of nodes.
 
 Commands:
 ${lines}
-Start a node with 'swarm init' (a new swarm) or 'swarm join' (an existing one).
+Start a node with 'swarm init' (a new swarm) or 'swarm join' (an existing one);
+take a stopped node out for good with 'swarm leave'.
 
 Options:
   -s, --socket PATH      Control socket of a manager

@@ -138,6 +138,7 @@ export class Context {
           const material = await readTlsMaterial(
             target.tls,
             this.io.readFile ?? ((path) => Deno.readFile(path)),
+            this.now(),
           );
           try {
             return connectRemote.call(this.io, { host: target.host, ...material });

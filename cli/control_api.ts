@@ -1,7 +1,8 @@
 /**
  * The control API as the client commands see it: one async method per RPC of the `Control`
- * service in `proto/swarm/v1/control.proto`, named in lowerCamel case. The node implements it
- * over gRPC on the control socket; tests use {@linkcode FakeControlApi}.
+ * service in `proto/swarm/v1/control.proto`, named in lowerCamel case, plus `CA.GetUnlockKey`
+ * (`swarm unlock-key`) and `NodeLock.Unlock` (`swarm unlock`) on the same connection. The node
+ * implements it over gRPC on the control socket; tests use {@linkcode FakeControlApi}.
  *
  * A failed call rejects with an Error carrying the gRPC status `code` (a number) and the
  * server's message in `details` (grpc-js `ServiceError` has this shape), or with a connection
@@ -60,6 +61,8 @@ import type {
   UpdateServiceRequest,
   UpdateServiceResponse,
 } from "../proto/gen/swarm/v1/control_pb.ts";
+import type { GetUnlockKeyRequest, GetUnlockKeyResponse } from "../proto/gen/swarm/v1/ca_pb.ts";
+import type { UnlockRequest, UnlockResponse } from "../proto/gen/swarm/v1/nodelock_pb.ts";
 
 /** The control API methods the `swarm` client calls. */
 export interface ControlApi {
@@ -93,6 +96,11 @@ export interface ControlApi {
   listConfigs(req: ListConfigsRequest): Promise<ListConfigsResponse>;
   createConfig(req: CreateConfigRequest): Promise<CreateConfigResponse>;
   removeConfig(req: RemoveConfigRequest): Promise<RemoveConfigResponse>;
+
+  /** `CA.GetUnlockKey`: the managers' unlock key, while autolock is on. */
+  getUnlockKey(req: GetUnlockKeyRequest): Promise<GetUnlockKeyResponse>;
+  /** `NodeLock.Unlock`: gives a locked manager its unlock key (control socket only). */
+  unlock(req: UnlockRequest): Promise<UnlockResponse>;
 }
 
 /** Every method name of {@linkcode ControlApi}. */

@@ -8,6 +8,8 @@
  */
 
 import { Control } from "../proto/gen/swarm/v1/control_pb.ts";
+import { CA } from "../proto/gen/swarm/v1/ca_pb.ts";
+import { NodeLock } from "../proto/gen/swarm/v1/nodelock_pb.ts";
 import { ManagedChannel } from "../proto/connection.ts";
 import { clientChannelOptions, clientCredentials } from "../pki/mod.ts";
 import type { RemoteTarget } from "./client_io.ts";
@@ -43,6 +45,10 @@ export class ControlDialer {
   #open(channel: ManagedChannel): ControlApi {
     this.#channels.push(channel);
     // A plain copy: the CLI wraps its API object, and the generated client is frozen.
-    return { ...channel.client(Control) };
+    return {
+      ...channel.client(Control),
+      getUnlockKey: channel.client(CA).getUnlockKey,
+      unlock: channel.client(NodeLock).unlock,
+    };
   }
 }

@@ -3,8 +3,9 @@
  * what the client relies on: IDs and versions, case-insensitive unique names, optimistic
  * concurrency, spec validation (INVALID_ARGUMENT), NOT_FOUND, filters, service statuses counted
  * from its tasks, and the managers' topology rules (join token rotation, refused demotions and
- * removals, removed nodes' certificates blacklisted). It records every call and can pretend to be
- * unreachable.
+ * removals, removed nodes' certificates blacklisted), autolock and its unlock key, and a locked
+ * node (`locked`: every call but `unlock` fails as on a locked manager). It records every call
+ * and can pretend to be unreachable.
  *
  * The handlers live in `fake_control_api/` by kind; this class puts them behind the API.
  *
@@ -21,6 +22,13 @@
 import { create } from "@bufbuild/protobuf";
 import type * as pb from "../proto/gen/swarm/v1/control_pb.ts";
 import { GetVersionResponseSchema } from "../proto/gen/swarm/v1/control_pb.ts";
+import type * as ca from "../proto/gen/swarm/v1/ca_pb.ts";
+import {
+  type UnlockRequest,
+  type UnlockResponse,
+  UnlockResponseSchema,
+} from "../proto/gen/swarm/v1/nodelock_pb.ts";
+import { LOCKED_MESSAGE, WRONG_KEY_MESSAGE } from "./locked_node.ts";
 import type { ControlApi, ControlMethod } from "./control_api.ts";
 import { GrpcCode, MUTATING_METHODS, RpcError } from "./control_api.ts";
 import { FakeObjects } from "./fake_control_api/objects.ts";
@@ -56,6 +64,9 @@ export class FakeControlApi extends FakeObjects implements ControlApi {
   readonly calls: FakeCall[] = [];
   /** When true every call fails with UNAVAILABLE, as when no manager listens on the socket. */
   unreachable = false;
+  /** When set, the fake is a locked manager waiting for this unlock key: every call but
+   * `unlock` fails with FAILED_PRECONDITION, and `unlock` with this key unlocks it. */
+  locked: Uint8Array | undefined;
 
   readonly #version: { version: string; denoVersion: string; nodeId: string };
   readonly #failures = new Map<ControlMethod, Error>();
@@ -167,10 +178,34 @@ export class FakeControlApi extends FakeObjects implements ControlApi {
     return this.#call("removeConfig", req, () => stored.removeConfig(this, req));
   }
 
+  getUnlockKey(req: ca.GetUnlockKeyRequest): Promise<ca.GetUnlockKeyResponse> {
+    return this.#call("getUnlockKey", req, () => cluster.getUnlockKey(this));
+  }
+  unlock(req: UnlockRequest): Promise<UnlockResponse> {
+    return this.#call("unlock", req, () => {
+      const want = this.locked;
+      if (want === undefined) {
+        throw new RpcError(
+          GrpcCode.FAILED_PRECONDITION,
+          "This node is not locked: it is running and serving (nothing to unlock)",
+        );
+      }
+      const key = req.unlockKey;
+      if (key.length !== want.length || !key.every((b, i) => b === want[i])) {
+        throw new RpcError(GrpcCode.INVALID_ARGUMENT, WRONG_KEY_MESSAGE);
+      }
+      this.locked = undefined;
+      return create(UnlockResponseSchema);
+    });
+  }
+
   #call<T>(method: ControlMethod, request: unknown, fn: () => T): Promise<T> {
     this.calls.push({ method, request });
     if (this.unreachable) {
       return Promise.reject(new RpcError(GrpcCode.UNAVAILABLE, "No connection established"));
+    }
+    if (this.locked !== undefined && method !== "unlock") {
+      return Promise.reject(new RpcError(GrpcCode.FAILED_PRECONDITION, LOCKED_MESSAGE));
     }
     const failure = this.#failures.get(method);
     if (failure !== undefined) {

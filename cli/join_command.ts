@@ -14,10 +14,10 @@ import { parseArgs } from "node:util";
 import {
   fetchPinnedRootCA,
   MalformedJoinTokenError,
+  type NodeFiles,
   parseJoinToken,
   PkiError,
   readNodeCertificate,
-  readNodeFiles,
   requestNodeCertificate,
   writeNodeFiles,
 } from "../pki/mod.ts";
@@ -33,6 +33,8 @@ import {
 import { absolute, addressInUse, checkHostPort, type NodeIO, UsageError } from "./node_command.ts";
 import { AddressInUseError } from "../proto/grpc_listen.ts";
 import { runNodeRuntime } from "./node_runtime.ts";
+import { NodeCertificateExpiredError, openNodeFiles } from "./open_node_files.ts";
+import { StorageKeyError } from "../raft/kv_storage.ts";
 
 const USAGE = `Usage: swarm join --token TOKEN [options] MANAGER_HOST:PORT
 Join the cluster a manager belongs to, as a worker or a manager (the token decides), and run the
@@ -157,7 +159,10 @@ export async function runJoin(args: string[], io: NodeIO): Promise<number> {
       await unlock();
     }
   } catch (e) {
-    if (e instanceof StateDirError || e instanceof UsageError || e instanceof PkiError) {
+    if (
+      e instanceof StateDirError || e instanceof UsageError || e instanceof PkiError ||
+      e instanceof StorageKeyError || e instanceof NodeCertificateExpiredError
+    ) {
       io.stderr(`Error: ${e.message}\n`);
       return 1;
     }
@@ -185,6 +190,8 @@ async function joinAndRun(
     );
   }
   const fresh = state === undefined;
+  let files: NodeFiles | undefined;
+  let unlockKey: Uint8Array | undefined;
   if (!state) {
     if (flags.token === undefined) {
       throw new UsageError(
@@ -202,11 +209,9 @@ async function joinAndRun(
       hostname: flags.hostname,
       advertiseAddr: flags.advertiseAddr,
     });
-    await writeNodeFiles(flags.stateDir, {
-      certPem: issued.certPem,
-      keyPem: issued.keyPem,
-      rootPem: issued.rootPem,
-    });
+    files = { certPem: issued.certPem, keyPem: issued.keyPem, rootPem: issued.rootPem };
+    // A joined manager's key is encrypted once it learns the cluster's autolock setting.
+    await writeNodeFiles(flags.stateDir, files);
     const info = readNodeCertificate(issued.certPem);
     state = {
       format: 1,
@@ -220,15 +225,21 @@ async function joinAndRun(
       managers: [flags.manager],
     };
     await writeNodeState(flags.stateDir, state);
-  } else if (state.listenAddr !== flags.listenAddr || state.advertiseAddr !== flags.advertiseAddr) {
-    state = { ...state, listenAddr: flags.listenAddr, advertiseAddr: flags.advertiseAddr };
-    await writeNodeState(flags.stateDir, state);
-  }
-  const files = await readNodeFiles(flags.stateDir);
-  if (!files) {
-    throw new StateDirError(
-      `The certificates under ${flags.stateDir}/certificates are missing: the state directory is damaged`,
-    );
+  } else {
+    if (state.listenAddr !== flags.listenAddr || state.advertiseAddr !== flags.advertiseAddr) {
+      state = { ...state, listenAddr: flags.listenAddr, advertiseAddr: flags.advertiseAddr };
+      await writeNodeState(flags.stateDir, state);
+    }
+    const opened = await openNodeFiles({
+      stateDir: flags.stateDir,
+      createdBy: "join",
+      controlSocket: flags.controlSocket,
+      shutdown: io.shutdown,
+      log,
+    });
+    if (opened === undefined) return 0; // stopped while locked
+    files = opened.files;
+    unlockKey = opened.unlockKey;
   }
   const joined: NodeState = state;
   return await runNodeRuntime({
@@ -237,6 +248,7 @@ async function joinAndRun(
     tls: files,
     controlSocket: flags.controlSocket,
     heartbeatPeriodMs: flags.heartbeatPeriodMs,
+    ...(unlockKey ? { unlockKey } : {}),
     banner: (s) => banner(s, flags, fresh),
     stdout: io.stdout,
     shutdown: io.shutdown,

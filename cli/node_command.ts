@@ -6,6 +6,11 @@
  * Running the same command on the same state directory resumes the node with its state. A
  * directory that belongs to another kind of node, or that a running node holds, is refused.
  *
+ * `--autolock` creates the cluster with autolock on: an unlock key is made, recorded in the
+ * cluster object, printed once in the banner, and this manager's private key and Raft log are
+ * encrypted with it at rest. When such a node restarts it waits, locked, for `swarm unlock`
+ * (`open_node_files.ts`).
+ *
  * @module
  */
 import { parseArgs } from "node:util";
@@ -13,11 +18,13 @@ import {
   createRootCA,
   generateJoinToken,
   generateKeyAndCSR,
-  readNodeFiles,
+  generateUnlockKey,
+  type NodeFiles,
   rootCADigest,
   signNodeCSR,
   writeNodeFiles,
 } from "../pki/mod.ts";
+import { StorageKeyError } from "../raft/kv_storage.ts";
 import type { Manager } from "../manager/manager.ts";
 import { newId } from "../manager/identity.ts";
 import { runNodeRuntime } from "./node_runtime.ts";
@@ -31,6 +38,8 @@ import {
   writeNodeState,
 } from "./node_state.ts";
 import { SAMPLE_SERVICE, sampleServiceSpec } from "./sample_service.ts";
+import { NodeCertificateExpiredError, openNodeFiles } from "./open_node_files.ts";
+import { autolockNotice } from "./autolock_notice.ts";
 
 export interface NodeIO {
   stdout(text: string): void;
@@ -55,6 +64,8 @@ Options:
       --listen-control-api PATH  Control socket (default: <state-dir>/${SOCKET_NAME})
       --hostname NAME            Node name (default: this host's name)
       --heartbeat-period MS      Dispatcher heartbeat period in milliseconds (default: 5000)
+      --autolock                 Encrypt the managers' keys at rest: a restarted manager stays
+                                 locked until 'swarm unlock' gives it the key printed now
   -h, --help                     Show this help`;
 
 interface InitFlags {
@@ -64,6 +75,7 @@ interface InitFlags {
   readonly controlSocket: string;
   readonly hostname: string;
   readonly heartbeatPeriodMs: number;
+  readonly autolock: boolean;
 }
 
 export function parseInitFlags(
@@ -84,6 +96,7 @@ export function parseInitFlags(
         "listen-control-api": { type: "string" },
         hostname: { type: "string" },
         "heartbeat-period": { type: "string" },
+        autolock: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -117,6 +130,7 @@ export function parseInitFlags(
     controlSocket: absolute(v["listen-control-api"] ?? `${stateDir}/${SOCKET_NAME}`),
     hostname: v.hostname ?? hostname(),
     heartbeatPeriodMs: period,
+    autolock: v.autolock ?? false,
   };
 }
 
@@ -160,7 +174,10 @@ export async function runNode(command: "init" | "up", args: string[], io: NodeIO
       await unlock();
     }
   } catch (e) {
-    if (e instanceof StateDirError || e instanceof UsageError) {
+    if (
+      e instanceof StateDirError || e instanceof UsageError || e instanceof StorageKeyError ||
+      e instanceof NodeCertificateExpiredError
+    ) {
       io.stderr(`Error: ${e.message}\n`);
       return 1;
     }
@@ -186,6 +203,8 @@ async function runInitNode(
   }
   const fresh = state === undefined;
   let rootCA: Parameters<typeof Manager.start>[0]["rootCA"];
+  let files: NodeFiles;
+  let unlockKey: Uint8Array | undefined;
   if (!state) {
     // A directory without node.json holds at most a half-finished init: start it over.
     for (const leftover of ["raft", "certificates", "tasks"]) {
@@ -194,15 +213,26 @@ async function runInitNode(
     const created = await createCluster(flags);
     state = created.state;
     rootCA = created.rootCA;
-  } else if (state.listenAddr !== flags.listenAddr || state.advertiseAddr !== flags.advertiseAddr) {
-    state = { ...state, listenAddr: flags.listenAddr, advertiseAddr: flags.advertiseAddr };
-    await writeNodeState(flags.stateDir, state);
-  }
-  const files = await readNodeFiles(flags.stateDir);
-  if (!files) {
-    throw new StateDirError(
-      `The certificates under ${flags.stateDir}/certificates are missing: the state directory is damaged`,
-    );
+    files = created.files;
+    unlockKey = created.unlockKey;
+  } else {
+    if (flags.autolock) {
+      log("--autolock only applies when a cluster is created: this node resumes as it was");
+    }
+    if (state.listenAddr !== flags.listenAddr || state.advertiseAddr !== flags.advertiseAddr) {
+      state = { ...state, listenAddr: flags.listenAddr, advertiseAddr: flags.advertiseAddr };
+      await writeNodeState(flags.stateDir, state);
+    }
+    const opened = await openNodeFiles({
+      stateDir: flags.stateDir,
+      createdBy: "init",
+      controlSocket: flags.controlSocket,
+      shutdown: io.shutdown,
+      log,
+    });
+    if (opened === undefined) return 0; // stopped while locked
+    files = opened.files;
+    unlockKey = opened.unlockKey;
   }
 
   return await runNodeRuntime({
@@ -212,13 +242,14 @@ async function runInitNode(
     controlSocket: flags.controlSocket,
     heartbeatPeriodMs: flags.heartbeatPeriodMs,
     ...(rootCA ? { rootCA } : {}),
+    ...(unlockKey ? { unlockKey } : {}),
     onStarted: async (manager) => {
       if (fresh) await writeNodeState(flags.stateDir, state);
       if (command === "up" && manager && manager.store.list("service").length === 0) {
         await manager.createService(sampleServiceSpec());
       }
     },
-    banner: (s) => banner(command, s, flags, fresh),
+    banner: (s) => banner(command, s, flags, fresh, fresh ? unlockKey : undefined),
     stdout: io.stdout,
     shutdown: io.shutdown,
     log,
@@ -233,7 +264,9 @@ async function createCluster(flags: InitFlags) {
   const digest = await rootCADigest(ca.certPem);
   const { keyPem, csrPem } = await generateKeyAndCSR();
   const cert = await signNodeCSR({ ca, csrPem, nodeId, role: "manager", clusterId, now });
-  await writeNodeFiles(flags.stateDir, { certPem: cert.chainPem, keyPem, rootPem: ca.certPem });
+  const files: NodeFiles = { certPem: cert.chainPem, keyPem, rootPem: ca.certPem };
+  const unlockKey = flags.autolock ? generateUnlockKey() : undefined;
+  await writeNodeFiles(flags.stateDir, files, unlockKey ? { kek: unlockKey } : {});
   const state: Omit<NodeState, "format"> & { format: number } = {
     format: 1,
     createdBy: "init",
@@ -246,6 +279,8 @@ async function createCluster(flags: InitFlags) {
   };
   return {
     state: state as NodeState,
+    files,
+    ...(unlockKey ? { unlockKey } : {}),
     rootCA: {
       certPem: ca.certPem,
       keyPem: ca.keyPem,
@@ -260,6 +295,7 @@ function banner(
   state: NodeState,
   flags: InitFlags,
   fresh: boolean,
+  unlockKey: Uint8Array | undefined,
 ): string {
   const socket = flags.controlSocket;
   const lines = [
@@ -268,6 +304,7 @@ function banner(
       : `Swarm node ${state.nodeId} resumed (cluster ${state.clusterId}).`,
     `Remote API: ${state.advertiseAddr}   Control socket: ${socket}`,
   ];
+  if (unlockKey !== undefined) lines.push(...autolockNotice(unlockKey));
   if (command === "up") {
     lines.push(
       `A sample service "${SAMPLE_SERVICE}" runs on it. In another terminal, try:`,

@@ -10,9 +10,18 @@
  *
  * Roles change at run time. The session shows the node's desired role: on a promotion the node
  * renews its certificate (the CA issues the desired role) and starts a manager that joins Raft;
- * on a demotion it waits until the leader took it out of Raft (its observed role is WORKER),
- * renews, and stops its manager. Tasks keep running throughout: only the agent's connection
- * moves.
+ * on a demotion it waits until the leader took it out of Raft (its observed role is WORKER and
+ * its manager status is gone), renews, and stops its manager. Tasks keep running throughout:
+ * only the agent's connection moves.
+ *
+ * Certificates are renewed on schedule (`cert_renewal.ts`): the new files are written atomically
+ * and swapped in place — the agent's channel dials with them from then on (its open session
+ * carries on), and a manager presents them to new connections and dials its peers with them.
+ * Nothing restarts. A renewal and a role change never overlap.
+ *
+ * Autolock: while the cluster wants it, a manager's key file is encrypted with the cluster's
+ * unlock key; the manager tells the runtime when that key changes, and every write of the key
+ * file (renewal, role change) uses the current one. A worker's key is never encrypted.
  *
  * @module
  */
@@ -31,6 +40,7 @@ import { newId } from "../manager/identity.ts";
 import { Agent } from "../worker/agent.ts";
 import { ProcessExecutor } from "../worker/process_executor.ts";
 import { type NodeState, writeNodeState } from "./node_state.ts";
+import { CertRenewer } from "./cert_renewal.ts";
 import { VERSION } from "../version.ts";
 
 export interface NodeRuntimeOptions {
@@ -48,6 +58,9 @@ export interface NodeRuntimeOptions {
   readonly stdout: (text: string) => void;
   readonly shutdown: Promise<void>;
   readonly log: (message: string) => void;
+  /** The unlock key the node's key file is encrypted with (autolock): from `swarm unlock`, or
+   * `swarm init --autolock`. @default undefined (not encrypted) */
+  readonly unlockKey?: Uint8Array;
 }
 
 /** Runs the node until `shutdown` resolves; returns the exit code. */
@@ -64,6 +77,20 @@ export async function runNodeRuntime(o: NodeRuntimeOptions): Promise<number> {
   if (reaped.length > 0) log(`stopped ${reaped.length} task process(es) left by the previous run`);
 
   let tls = o.tls;
+  let unlockKey = o.unlockKey;
+  // Every write of the node's files goes through one queue, with the latest material and key.
+  let filesWritten: Promise<void> = Promise.resolve();
+  const persistFiles = () =>
+    filesWritten = filesWritten.catch(() => {}).then(() =>
+      writeNodeFiles(o.stateDir, tls, unlockKey ? { kek: unlockKey } : {})
+    );
+  // Certificate renewals and role changes take turns.
+  let certTurn: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = certTurn.catch(() => {}).then(fn);
+    certTurn = run;
+    return run;
+  };
   // A worker the cluster refuses (removed, revoked) stops; a manager keeps serving its peers.
   let refusedBy: (e: Error) => void = () => {};
   const refused = new Promise<Error>((resolve) => refusedBy = resolve);
@@ -83,6 +110,11 @@ export async function runNodeRuntime(o: NodeRuntimeOptions): Promise<number> {
       newId: () => newId(),
       heartbeatPeriodMs: o.heartbeatPeriodMs,
       log,
+      ...(unlockKey ? { unlockKey } : {}),
+      onUnlockKeyChange: async (key) => {
+        unlockKey = key;
+        await persistFiles();
+      },
     });
   let manager = state.role === "manager" ? await startManager() : undefined;
   const channelDefaults = () => ({
@@ -106,18 +138,20 @@ export async function runNodeRuntime(o: NodeRuntimeOptions): Promise<number> {
     const node = message.node;
     if (switching || !node?.spec) return;
     const promote = state.role === "worker" && node.spec.desiredRole === NodeRole.MANAGER;
+    // The leader clears `managerStatus` once this node is out of Raft (`role_manager.ts`).
     const demote = state.role === "manager" && node.spec.desiredRole === NodeRole.WORKER &&
-      node.role === NodeRole.WORKER;
+      node.role === NodeRole.WORKER && !node.managerStatus;
     if (!promote && !demote) return;
     switching = true;
     const others = message.managers.map((m) => m.addr).filter((a) =>
       a !== "" && a !== state.advertiseAddr
     );
-    (async () => {
+    exclusive(async () => {
       const issued = await renewNodeCertificate({ addrs: channel.addresses, current: tls });
       if (issued.role !== (promote ? "manager" : "worker")) return; // not yet: next message
-      await writeNodeFiles(o.stateDir, issued);
       tls = { rootPem: issued.rootPem, certPem: issued.certPem, keyPem: issued.keyPem };
+      await persistFiles();
+      renewer.reset(issued.certPem);
       if (promote) {
         saveState({ ...state, role: "manager", managers: others });
         manager = await startManager();
@@ -128,14 +162,38 @@ export async function runNodeRuntime(o: NodeRuntimeOptions): Promise<number> {
         saveState({ ...state, role: "worker", managers: others });
         await manager?.stop();
         manager = undefined;
+        if (unlockKey !== undefined) {
+          unlockKey = undefined; // a worker's key is never encrypted
+          await persistFiles();
+        }
         await Deno.remove(`${o.stateDir}/raft`, { recursive: true }).catch(() => {});
         log("this node was demoted: it is now a worker");
       }
       channel.setDefaults(channelDefaults());
-    })().catch((e) => log(`changing this node's role failed (will retry): ${e}`)).finally(() =>
+    }).catch((e) => log(`changing this node's role failed (will retry): ${e}`)).finally(() =>
       switching = false
     );
   };
+  const renewer = new CertRenewer({
+    certPem: tls.certPem,
+    renew: () =>
+      exclusive(async () => {
+        const issued = await renewNodeCertificate({ addrs: channel.addresses, current: tls });
+        if (issued.role !== state.role) {
+          // The cluster wants another role: the role change renews once the switch is ready.
+          throw new Error(
+            `the cluster wants this ${state.role} to be a ${issued.role}: its role change ` +
+              "renews the certificate",
+          );
+        }
+        tls = { rootPem: issued.rootPem, certPem: issued.certPem, keyPem: issued.keyPem };
+        await persistFiles();
+        channel.setDefaults(channelDefaults());
+        manager?.updateTls(tls);
+        return issued.certPem;
+      }),
+    log,
+  });
   const agent = new Agent({
     dispatcher: channel.client(Dispatcher),
     executor,
@@ -156,10 +214,13 @@ export async function runNodeRuntime(o: NodeRuntimeOptions): Promise<number> {
     },
     onSessionMessage: (message) => {
       followRole(message);
-      if (state.role !== "worker" || switching) return;
-      const addrs = message.managers.map((m) => m.addr).filter((a) => a !== "");
+      if (switching) return;
+      // A manager remembers the others (for `swarm leave --force`); its agent stays local.
+      const addrs = message.managers.map((m) => m.addr).filter((a) =>
+        a !== "" && (state.role === "worker" || a !== state.advertiseAddr)
+      );
       if (addrs.length === 0 || sameSet(addrs, state.managers ?? [])) return;
-      channel.setAddresses(addrs);
+      if (state.role === "worker") channel.setAddresses(addrs);
       saveState({ ...state, managers: addrs });
     },
     initialStatuses: new Map(reaped.map((id) => [id, {
@@ -171,6 +232,7 @@ export async function runNodeRuntime(o: NodeRuntimeOptions): Promise<number> {
     log,
   });
   agent.start();
+  renewer.start();
 
   let code = 0;
   try {
@@ -185,6 +247,7 @@ export async function runNodeRuntime(o: NodeRuntimeOptions): Promise<number> {
       code = 1;
     }
   } finally {
+    renewer.stop();
     log("stopping: shutting tasks down");
     await agent.stop();
     // The agent leaves processes as they are; a stopping node takes its tasks with it.

@@ -7,8 +7,10 @@
  */
 import { runClient } from "./client_main.ts";
 import { ControlDialer } from "./dial.ts";
+import { firstLine } from "./client_io.ts";
 import { runNode } from "./node_command.ts";
 import { runJoin } from "./join_command.ts";
+import { runLeave } from "./leave_command.ts";
 import type { Role } from "./roles.ts";
 import { workerScope } from "./worker_scope.ts";
 
@@ -26,10 +28,12 @@ async function run(role: Role, argv: string[]): Promise<number> {
   const stdout = write(Deno.stdout);
   const stderr = write(Deno.stderr);
   if (role === "node") {
-    const command = argv.find((a) => !a.startsWith("-")) as "init" | "up" | "join";
+    const command = argv.find((a) => !a.startsWith("-")) as "init" | "up" | "join" | "leave";
     const rest = argv.slice(argv.indexOf(command) + 1);
     const io = { stdout, stderr, env, shutdown };
-    return command === "join" ? await runJoin(rest, io) : await runNode(command, rest, io);
+    if (command === "join") return await runJoin(rest, io);
+    if (command === "leave") return await runLeave(rest, io);
+    return await runNode(command, rest, io);
   }
   const dialer = new ControlDialer();
   try {
@@ -40,6 +44,10 @@ async function run(role: Role, argv: string[]): Promise<number> {
       connect: (socketPath) => dialer.connect(socketPath),
       connectRemote: (target) => dialer.connectRemote(target),
       stdinText: async () => await new Response(Deno.stdin.readable).text(),
+      stdinLine: async (prompt) => {
+        if (Deno.stdin.isTerminal()) stderr(prompt);
+        return await firstLine(Deno.stdin.readable);
+      },
     });
   } finally {
     dialer.close();

@@ -8,8 +8,8 @@
  *   the command line names for reading (`--tls-cert/--tls-key/--tls-ca` or SWARM_CERT_PATH's
  *   three files with `--host`, `secret|config create -f FILE`). No process spawning, no other
  *   file reads or writes, no FFI, no system info.
- * - `node` (init, up): every permission. A node spawns task processes, serves and dials the network,
- *   writes its state, and reads `/proc/<pid>/stat` of its tasks (to record and later reap their
+ * - `node` (init, up, join, leave): every permission. A node spawns task processes, serves and
+ *   dials the network, writes its state, and reads `/proc/<pid>/stat` of its tasks (to record and later reap their
  *   processes safely), and Deno grants `/proc` reads only to a fully privileged program
  *   ("Requires all access"). Scoping the node down further waits on Deno allowing that read.
  *
@@ -41,7 +41,7 @@ export interface WorkerPermissions {
   readonly write: boolean | string[];
 }
 
-const NODE_COMMANDS = new Set(["init", "up", "join"]);
+const NODE_COMMANDS = new Set(["init", "up", "join", "leave"]);
 
 export function roleOf(argv: readonly string[]): Role {
   const command = argv.find((a) => !a.startsWith("-"));

@@ -7,6 +7,8 @@ import { startRemoteControl } from "./_remote_server.ts";
 Deno.test("node commands run as the node role, everything else as a client", () => {
   assert.equal(roleOf(["init", "--state-dir", "x"]), "node");
   assert.equal(roleOf(["up"]), "node");
+  assert.equal(roleOf(["join", "--token", "T", "127.0.0.1:4242"]), "node");
+  assert.equal(roleOf(["leave", "--force"]), "node");
   assert.equal(roleOf(["-s", "/tmp/s.sock", "service", "ls"]), "client");
   assert.equal(roleOf(["version"]), "client");
   assert.equal(roleOf([]), "client");

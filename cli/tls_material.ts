@@ -1,12 +1,19 @@
 /**
  * Reading the TLS files of a remote target (`--tls-cert`, `--tls-key`, `--tls-ca`) and checking
- * they hold what they should (PEM of the right kind, an unencrypted key that belongs to the
- * certificate), so that a wrong or missing file is reported by name before anything is dialed.
+ * they hold what they should (PEM of the right kind, a certificate valid now, an unencrypted key
+ * that belongs to the certificate), so that a wrong, missing or expired file is reported by
+ * name before anything is dialed.
  *
  * @module
  */
 
-import { isEncryptedKeyPem, keyMatchesCertificate } from "../pki/mod.ts";
+import {
+  type CertificateVerificationError,
+  isEncryptedKeyPem,
+  keyMatchesCertificate,
+  type NodeCertificateInfo,
+  readNodeCertificate,
+} from "../pki/mod.ts";
 import type { TlsFiles } from "./target.ts";
 
 /** The PEM texts a remote connection presents and trusts. */
@@ -40,12 +47,14 @@ const WHAT = {
 /**
  * Reads and checks the three files.
  *
- * @throws {TlsMaterialError} naming the file that is missing, unreadable, not the right PEM, or
- * a key that is not the certificate's.
+ * @param now the time the certificate must be valid at.
+ * @throws {TlsMaterialError} naming the file that is missing, unreadable, not the right PEM, a
+ * certificate that expired or is not valid yet, or a key that is not the certificate's.
  */
 export async function readTlsMaterial(
   files: TlsFiles,
   readFile: (path: string) => Promise<Uint8Array>,
+  now: Date = new Date(),
 ): Promise<TlsMaterial> {
   const read = async (kind: keyof TlsFiles): Promise<string> => {
     const path = files[kind];
@@ -87,6 +96,7 @@ export async function readTlsMaterial(
   };
   // One at a time, so the first bad file in flag order is the one reported.
   const certPem = await read("cert");
+  checkValidity(files.cert, certPem, now);
   const keyPem = await read("key");
   const rootPem = await read("ca");
   let matches: boolean;
@@ -109,4 +119,31 @@ export async function readTlsMaterial(
     );
   }
   return { rootPem, certPem, keyPem };
+}
+
+/** Refuses a certificate that is not valid at `now` (one that does not parse is left to the
+ * key check, which names it). */
+function checkValidity(path: string, certPem: string, now: Date): void {
+  let info: NodeCertificateInfo;
+  try {
+    info = readNodeCertificate(certPem);
+  } catch (err) {
+    if ((err as CertificateVerificationError).name === "MalformedCertificateError") return;
+    throw err;
+  }
+  if (info.notAfter.getTime() <= now.getTime()) {
+    throw new TlsMaterialError(
+      `the client certificate ${path} (--tls-cert) expired at ${info.notAfter.toISOString()}: ` +
+        "managers renew their certificates on their own, so copy the current one again from " +
+        "a manager (<state-dir>/certificates/swarm-node.crt, with swarm-node.key)",
+      path,
+    );
+  }
+  if (info.notBefore.getTime() > now.getTime()) {
+    throw new TlsMaterialError(
+      `the client certificate ${path} (--tls-cert) is not valid before ` +
+        `${info.notBefore.toISOString()}: check this machine's clock`,
+      path,
+    );
+  }
 }

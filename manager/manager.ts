@@ -9,7 +9,14 @@
  *   such calls to the leader (`forward.ts`), so any manager serves every client.
  * - The remote API (mutual TLS, per-RPC authorization): Raft between managers, Dispatcher for
  *   nodes, Control for managers, NodeCA/CA open (issuance is token-gated), Health.
- * - The local control socket (a unix socket in a 0700 directory, mode 0600): Control, trusted.
+ * - The local control socket (a unix socket in a 0700 directory, mode 0600): Control, trusted;
+ *   also `CA.GetUnlockKey` (for `swarm unlock-key`) and `NodeLock` (which says it is not locked).
+ * - Autolock: the Raft log is encrypted at rest (`raft/kv_cipher.ts`), its data key wrapped by the
+ *   cluster's unlock key while autolock is on; the manager follows changes of that key through
+ *   the store (`autolock.ts`), rewrapping its Raft storage and asking its node to re-encrypt
+ *   the key file (`onUnlockKeyChange`).
+ * - Certificate renewal: {@link Manager.updateTls} swaps the certificate in place, for the
+ *   server (new connections) and for the clients to peers and the leader.
  *
  * A manager starts in one of three ways: it founds a cluster (`rootCA` given: a single voter that
  * elects itself), it joins one (`join` given: it asks the leader to make it a voter), or it
@@ -24,6 +31,7 @@ import { Control, CreateServiceRequestSchema } from "../proto/gen/swarm/v1/contr
 import { Dispatcher } from "../proto/gen/swarm/v1/dispatcher_pb.ts";
 import { Raft, RaftMembership } from "../proto/gen/swarm/v1/raft_pb.ts";
 import { CA, NodeCA } from "../proto/gen/swarm/v1/ca_pb.ts";
+import { NodeLock } from "../proto/gen/swarm/v1/nodelock_pb.ts";
 import {
   NodeSpec_Availability,
   NodeSpec_Membership,
@@ -40,8 +48,19 @@ import { ChannelPool } from "../proto/connection.ts";
 import { FailoverChannel } from "../proto/failover_channel.ts";
 import { type RunningServer, startServer, stopServer } from "../proto/grpc_listen.ts";
 import { addHealthService, HealthRegistry, ServingStatus } from "../proto/grpc_health.ts";
-import { isGrpcStatusError, Status, unavailable } from "../proto/grpc_status.ts";
-import { clientChannelOptions, clientCredentials, createServerTls } from "../pki/mod.ts";
+import {
+  failedPrecondition,
+  isGrpcStatusError,
+  Status,
+  unavailable,
+} from "../proto/grpc_status.ts";
+import {
+  clientChannelOptions,
+  clientCredentials,
+  createServerTls,
+  type ServerTls,
+  type ServerTlsMaterial,
+} from "../pki/mod.ts";
 import { RaftNode } from "../raft/node.ts";
 import { KvRaftStorage } from "../raft/kv_storage.ts";
 import { GrpcRaftTransport } from "../raft/grpc_transport.ts";
@@ -56,6 +75,7 @@ import { durationFromMs } from "./duration.ts";
 import { forwardToLeader } from "./forward.ts";
 import { Membership } from "./raft_membership.ts";
 import { RoleManager } from "./role_manager.ts";
+import { clusterUnlockKey, MANAGER_UNLOCK_KEY_SUBSYSTEM, UnlockKeyFollower } from "./autolock.ts";
 
 export interface ManagerOptions {
   readonly stateDir: string;
@@ -85,6 +105,18 @@ export interface ManagerOptions {
   readonly log?: (message: string) => void;
   /** @default 5000 */
   readonly heartbeatPeriodMs?: number;
+  /**
+   * The unlock key this manager's files are encrypted with (it was unlocked with it), which
+   * opens its Raft storage. When founding a cluster (`rootCA` given), turns autolock on with
+   * this key. @default undefined (not encrypted with a key)
+   */
+  readonly unlockKey?: Uint8Array;
+  /**
+   * Called when the cluster's unlock key changes (or autolock is turned on or off), after the
+   * Raft storage was rewrapped: re-encrypt the node's key file with `key` (undefined: write it
+   * unencrypted). @default nothing else is re-encrypted
+   */
+  readonly onUnlockKeyChange?: (key: Uint8Array | undefined) => Promise<void>;
 }
 
 /** How long `start` waits for a Raft leader before serving anyway (calls then fail UNAVAILABLE
@@ -103,7 +135,10 @@ export class Manager {
   readonly #membership: Membership;
   readonly #roles: RoleManager;
   readonly #health = new HealthRegistry();
-  readonly #peers: ChannelPool;
+  #peers: ChannelPool;
+  #tls: ServerTlsMaterial;
+  #serverTls: ServerTls | undefined;
+  readonly #unlockKey: UnlockKeyFollower;
   /** Addresses learned from the Join answer, until the store has them. */
   readonly #addrHints = new Map<string, string>();
   #unwatch: (() => void) | undefined;
@@ -118,6 +153,7 @@ export class Manager {
   private constructor(o: ManagerOptions, storage: KvRaftStorage) {
     this.#o = o;
     this.#storage = storage;
+    this.#tls = o.tls;
     const now = o.now ?? (() => new Date());
     // The store proposes through Raft, and Raft applies into the store: one of them is made first.
     const proposer = { raft: undefined as RaftNode | undefined };
@@ -172,6 +208,16 @@ export class Manager {
       newId: o.newId,
       version: { version: o.version, nodeId: o.nodeId },
     });
+    this.#unlockKey = new UnlockKeyFollower({
+      current: o.unlockKey,
+      wanted: () => clusterUnlockKey(this.store.get("cluster", o.clusterId)),
+      apply: async (key) => {
+        if (this.#storage.encrypted) await this.#storage.setKek(key ?? null);
+        await o.onUnlockKeyChange?.(key);
+        if (this.#storage.encrypted) await this.#storage.dropPreviousKek();
+      },
+      ...(o.log ? { log: o.log } : {}),
+    });
     this.#dispatcher = new DispatcherService({
       store: this.store,
       clusterId: o.clusterId,
@@ -192,7 +238,11 @@ export class Manager {
     const storage = await KvRaftStorage.open(`${o.stateDir}/raft`, {
       memberId: o.nodeId,
       clusterId: o.clusterId,
+      encryption: { kek: o.unlockKey ?? null },
     });
+    if (!storage.encrypted) {
+      o.log?.("this manager's Raft log predates encryption at rest: it stays unencrypted");
+    }
     const m = new Manager(o, storage);
     try {
       await m.#start();
@@ -208,6 +258,7 @@ export class Manager {
     await this.#raft.start();
     this.#unwatch = this.store.watch((events, reset) => {
       if (reset || events.some((e) => e.kind === "node")) this.#syncPeers();
+      if (reset || events.some((e) => e.kind === "cluster")) void this.#unlockKey.sync();
     });
     this.#syncPeers();
     // Peers must reach this member's Raft service before it can join or be elected.
@@ -224,7 +275,29 @@ export class Manager {
     } else {
       o.log?.("no Raft leader yet: serving, but calls fail until a quorum of managers is back");
     }
+    await this.#unlockKey.sync();
     this.#health.set("", ServingStatus.SERVING);
+  }
+
+  /**
+   * Presents a renewed certificate from now on: to new connections on the remote API, and on
+   * new connections to peers (Raft) and to the leader (forwarding). Connections already open
+   * keep going; nothing restarts.
+   */
+  updateTls(tls: ServerTlsMaterial): void {
+    if (this.#stopped) return;
+    this.#tls = tls;
+    this.#serverTls?.update(tls);
+    const credentials = clientCredentials(tls);
+    this.#transport.setCredentials(credentials);
+    const old = this.#peers;
+    this.#peers = new ChannelPool({ credentials, channelOptions: clientChannelOptions() });
+    old.retire();
+  }
+
+  /** The unlock key this manager's files are encrypted with now (undefined: not encrypted). */
+  get unlockKey(): Uint8Array | undefined {
+    return this.#unlockKey.current;
   }
 
   /** Creates a service as the control API would (used by `swarm up` for its sample). */
@@ -237,6 +310,11 @@ export class Manager {
 
   get leader(): boolean {
     return this.#leader;
+  }
+
+  /** Where the remote API listens (with the real port when `listenAddr` asked for port 0). */
+  get remoteAddress(): string {
+    return this.#remote?.address ?? this.#o.listenAddr;
   }
 
   get raftStatus(): ReturnType<RaftNode["status"]> {
@@ -259,6 +337,7 @@ export class Manager {
     this.#stopped = true;
     this.#health.set("", ServingStatus.NOT_SERVING);
     this.#unwatch?.();
+    await this.#unlockKey.stop();
     await this.#reconciler?.stop();
     this.#roles.stop();
     clearInterval(this.#statusTimer);
@@ -275,7 +354,7 @@ export class Manager {
   async #joinRaft(addrs: readonly string[]): Promise<void> {
     const o = this.#o;
     const channel = new FailoverChannel(addrs, {
-      credentials: clientCredentials(o.tls),
+      credentials: clientCredentials(this.#tls),
       channelOptions: clientChannelOptions(),
     });
     try {
@@ -417,6 +496,7 @@ export class Manager {
               },
               dispatcher: { heartbeatPeriod: durationFromMs(o.heartbeatPeriodMs ?? 5_000) },
               caConfig: { nodeCertExpiry: durationFromMs(90 * 24 * 3600 * 1000) },
+              ...(o.unlockKey ? { encryptionConfig: { autoLockManagers: true } } : {}),
             },
             rootCa: {
               caCert: new TextEncoder().encode(o.rootCA.certPem),
@@ -424,6 +504,9 @@ export class Manager {
               caCertHash: o.rootCA.digest,
               joinTokens: o.rootCA.joinTokens,
             },
+            ...(o.unlockKey
+              ? { unlockKeys: [{ subsystem: MANAGER_UNLOCK_KEY_SUBSYSTEM, key: o.unlockKey }] }
+              : {}),
           }),
         );
       }
@@ -489,7 +572,8 @@ export class Manager {
   async #serve(): Promise<void> {
     const o = this.#o;
     const control = this.#control;
-    const tls = createServerTls(o.tls);
+    const tls = createServerTls(this.#tls);
+    this.#serverTls = tls;
     const managers = (ctx: CallContext) => authenticate(this.store, o.clusterId, ctx, ["manager"]);
     const nodeCA = nodeCAService({
       store: this.store,
@@ -534,6 +618,18 @@ export class Manager {
       address: `unix:${o.controlSocket}`,
       register: (server: grpc.Server) => {
         addService(server, Control, this.#forwarding(Control, control, "local"));
+        addService(
+          server,
+          CA,
+          caService({ store: this.store, clusterId: o.clusterId, trustedCallers: true }),
+        );
+        addService(server, NodeLock, {
+          unlock: () => {
+            throw failedPrecondition(
+              "This node is not locked: it is running and serving (nothing to unlock)",
+            );
+          },
+        });
         addHealthService(server, this.#health);
       },
     });

@@ -1,7 +1,8 @@
 /**
  * On the leader: makes Raft membership follow `node.spec.desiredRole` for demotions. A node whose
  * desired role became WORKER leaves Raft (the leader first hands leadership on when it is the one
- * demoted), then its observed role becomes WORKER. The demoted node notices the change in its
+ * demoted), then its observed role becomes WORKER and its `managerStatus` goes: that is the
+ * signal the demoted node waits for. The demoted node notices the change in its
  * dispatcher session and renews its certificate as a worker.
  *
  * Promotion: the promoted node renews its certificate as a manager and asks to join Raft itself
@@ -88,7 +89,7 @@ export class RoleManager {
       if (node.spec?.desiredRole !== NodeRole.WORKER) continue;
       const status = o.raft.status();
       const member = status.conf.voters.includes(node.id) || status.conf.learners.includes(node.id);
-      if (!member && node.role === NodeRole.WORKER) continue;
+      if (!member && node.role === NodeRole.WORKER && !node.managerStatus) continue;
       try {
         if (member) {
           if (node.id === status.id) {
@@ -101,7 +102,7 @@ export class RoleManager {
           await o.membership.removeManager(node.id);
         }
         const current = o.store.get("node", node.id);
-        if (current && current.role !== NodeRole.WORKER) {
+        if (current && (current.role !== NodeRole.WORKER || current.managerStatus)) {
           const u = clone(NodeSchema, current);
           u.role = NodeRole.WORKER;
           u.managerStatus = undefined;

@@ -268,4 +268,14 @@ export class ChannelPool {
     for (const ch of this.#channels.values()) ch.close();
     this.#channels.clear();
   }
+
+  /**
+   * Forgets every channel without cutting calls in flight: each channel's grpc-js client closes
+   * once its last call (a long-lived stream included) has finished. For replacing the pool with
+   * one of new credentials, e.g. after a certificate renewal.
+   */
+  retire(): void {
+    for (const ch of this.#channels.values()) ch.reset();
+    this.#channels.clear();
+  }
 }

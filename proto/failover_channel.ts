@@ -53,11 +53,12 @@ export class FailoverChannel implements Transport {
   }
 
   /** Replaces the credentials and options of every later call (e.g. after a certificate
-   * renewal). Calls in flight, streams included, end: their callers reconnect. */
+   * renewal). Calls in flight, streams included, carry on over their connection, which closes
+   * once they have finished. */
   setDefaults(defaults: Omit<ManagedChannelOptions, "address">): void {
     const old = this.#pool;
     this.#pool = new ChannelPool(defaults);
-    old.close();
+    old.retire();
   }
 
   /** Moves the next calls to the next address. */

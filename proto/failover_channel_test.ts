@@ -48,3 +48,30 @@ Deno.test("FailoverChannel moves to the next server when one is gone", async () 
     await stopServer(b);
   }
 });
+
+Deno.test("FailoverChannel.setDefaults keeps streams in flight and uses the new defaults", async () => {
+  const s = state();
+  const server = await startServer({
+    address: "127.0.0.1:0",
+    credentials: grpc.ServerCredentials.createInsecure(),
+    register: (srv) => addService(srv, Echo, echoImpl(s)),
+  });
+  const ch = new FailoverChannel([server.address], insecure);
+  const abort = new AbortController();
+  try {
+    const echo = ch.client(Echo, { retry: false });
+    const stream = echo.count({ value: 0 }, { signal: abort.signal })[Symbol.asyncIterator]();
+    assert.equal((await stream.next()).value?.value, 0);
+    const peer = (await echo.say({ value: "peer" })).value;
+    ch.setDefaults({ ...insecure, channelOptions: { "grpc.primary_user_agent": "renewed" } });
+    // The stream carries on over its connection; new calls get a new one.
+    for (let i = 1; i <= 3; i++) assert.equal((await stream.next()).value?.value, i);
+    assert.notEqual((await echo.say({ value: "peer" })).value, peer);
+    assert.equal(s.streamsFinished, 0);
+    abort.abort();
+    await stream.next().catch(() => {});
+  } finally {
+    ch.close();
+    await stopServer(server);
+  }
+});

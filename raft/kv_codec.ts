@@ -6,6 +6,7 @@
  * @module
  */
 import type { ConfState, Entry, HardState, MemberId, Snapshot } from "./types.ts";
+import type { EncryptionMeta } from "./kv_cipher.ts";
 
 /** The layout version written into the meta record. */
 export const KV_STORAGE_FORMAT_VERSION = 1;
@@ -71,6 +72,8 @@ export interface Meta {
   readonly snapshot: SnapDescriptor | null;
   /** Next snapshot generation to write. */
   readonly nextGen: number;
+  /** Present when entry data and snapshots are encrypted (see `kv_cipher.ts`). */
+  readonly encryption?: EncryptionMeta;
 }
 
 export interface Mutation {

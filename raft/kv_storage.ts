@@ -21,6 +21,12 @@
  * damaged, lost or moved is detected on {@link KvRaftStorage.load}, as are gaps and truncated
  * records or snapshots.
  *
+ * With `encryption` given when the store is created, entry data and snapshots are sealed with
+ * AES-256-GCM under a random data-encryption key kept in the meta record, wrapped by a
+ * key-encryption key when one is set (`kv_cipher.ts`): such a store then opens only with that
+ * key ({@link StorageKeyError} otherwise), and {@link KvRaftStorage.setKek} rewraps it. A store
+ * created without `encryption` stays unencrypted.
+ *
  * Each `save` is one `kv.atomic()` commit (one fsync) unless it exceeds Deno KV's limits (1,000
  * mutations, 800 KiB); then it is split into several commits, each of which leaves a consistent
  * log behind: the meta record is written in every commit and is the only authority on which
@@ -60,6 +66,15 @@ import {
   SWEEP_PER_WRITE,
   type Unit,
 } from "./kv_codec.ts";
+import {
+  DataCipher,
+  type EncryptionMeta,
+  generateDek,
+  loadDek,
+  StorageKeyError,
+  storeDek,
+} from "./kv_cipher.ts";
+export { StorageKeyError } from "./kv_cipher.ts";
 export {
   CorruptStorageError,
   crc32,
@@ -108,6 +123,14 @@ export interface KvRaftStorageOptions {
   /** Opens the Deno KV database (tests pass a fault-injecting wrapper).
    * @default Deno.openKv */
   readonly openKv?: (path: string) => Promise<KvLike>;
+  /**
+   * Encryption at rest (see the module doc). A new store is created encrypted, its data key
+   * wrapped by `kek` (32 bytes; null keeps it unwrapped); a store whose data key is wrapped
+   * opens only with that `kek`. A store created unencrypted stays so (see
+   * {@link KvRaftStorage.encrypted}).
+   * @default undefined (a new store is not encrypted)
+   */
+  readonly encryption?: { readonly kek: Uint8Array | null };
 }
 
 /** What one Ready asks to make durable (see `types.ts` for the order). */
@@ -160,6 +183,10 @@ export class KvRaftStorage {
   #failure: StorageWriteError | undefined;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  /** Seals entry data and snapshots; undefined for an unencrypted store. */
+  #cipher: DataCipher | undefined;
+  /** The raw data key of an encrypted store. */
+  #dek: Uint8Array | undefined;
 
   private constructor(path: string, kv: KvLike, meta: Meta, versionstamp: string) {
     this.path = path;
@@ -180,6 +207,9 @@ export class KvRaftStorage {
         for await (const _ of kv.list({ prefix: [] }, { limit: 1 })) {
           throw new CorruptStorageError(path, "the meta record is missing but data is present");
         }
+        const encryption: EncryptionMeta | undefined = options.encryption === undefined
+          ? undefined
+          : { dek: await storeDek(generateDek(), options.encryption.kek, options) };
         const meta: Meta = {
           format: KV_STORAGE_FORMAT_VERSION,
           memberId: options.memberId,
@@ -189,6 +219,7 @@ export class KvRaftStorage {
           hardState: EMPTY_HARD_STATE,
           snapshot: null,
           nextGen: 1,
+          ...(encryption === undefined ? {} : { encryption }),
         };
         const res = await kv.atomic().check({ key: META_KEY, versionstamp: null })
           .set(META_KEY, encodeMeta(meta)).commit();
@@ -204,6 +235,18 @@ export class KvRaftStorage {
         );
       }
       const storage = new KvRaftStorage(path, kv, meta, got.versionstamp ?? "");
+      if (meta.encryption !== undefined) {
+        const kek = options.encryption?.kek ?? null;
+        let dek = await loadDek(meta.encryption.dek, kek, meta);
+        if (dek === null && meta.encryption.previous !== undefined) {
+          dek = await loadDek(meta.encryption.previous, kek, meta);
+        }
+        if (dek === null) {
+          throw new StorageKeyError(path, kek === null && meta.encryption.dek.wrapped);
+        }
+        storage.#cipher = await DataCipher.create(dek);
+        storage.#dek = dek;
+      }
       storage.#initial = await storage.#scan();
       return storage;
     } catch (e) {
@@ -228,16 +271,70 @@ export class KvRaftStorage {
     return this.#meta.lastIndex;
   }
 
+  /** Whether entry data and snapshots are encrypted at rest. */
+  get encrypted(): boolean {
+    return this.#cipher !== undefined;
+  }
+
+  /**
+   * Rewraps the data key with a new key-encryption key (`null`: keep it unwrapped), in one
+   * commit. The previous wrapping keeps opening the store until {@link dropPreviousKek}, so a
+   * caller that also re-encrypts other files with the new key can crash in between and still
+   * start with the old key.
+   *
+   * @throws {TypeError} when the store is not encrypted.
+   */
+  setKek(kek: Uint8Array | null): Promise<void> {
+    return this.#serial(async () => {
+      const current = this.#meta.encryption;
+      const dek = this.#dek;
+      if (current === undefined || dek === undefined) {
+        throw new TypeError(`Raft storage ${this.path} is not encrypted: it has no key to rewrap`);
+      }
+      const encryption: EncryptionMeta = {
+        dek: await storeDek(dek, kek, this.#meta),
+        previous: current.dek,
+      };
+      await this.#write([{ ops: [], meta: { ...this.#meta, encryption } }]);
+    });
+  }
+
+  /** Forgets the wrapping {@link setKek} kept: only the current key opens the store now. */
+  dropPreviousKek(): Promise<void> {
+    return this.#serial(async () => {
+      const current = this.#meta.encryption;
+      if (current?.previous === undefined) return;
+      await this.#write([{ ops: [], meta: { ...this.#meta, encryption: { dek: current.dek } } }]);
+    });
+  }
+
   /** Makes one Ready durable: snapshot (replacing the log), then entries (replacing a
    * conflicting suffix), then hard state. Resolves once all of it is synced.
    * @throws {StorageWriteError} when it could not; every later write then fails too. */
   save(batch: SaveBatch): Promise<void> {
-    return this.#serial(() => this.#write(this.#planSave(batch)));
+    if (this.#cipher === undefined) return this.#serial(() => this.#write(this.#planSave(batch)));
+    const cipher = this.#cipher;
+    return this.#serial(async () => {
+      const sealed: SaveBatch = {
+        ...batch,
+        entries: await Promise.all(batch.entries.map((e) => cipher.sealEntry(e))),
+        ...(batch.snapshot === undefined
+          ? {}
+          : { snapshot: await sealSnapshot(cipher, batch.snapshot) }),
+      };
+      return await this.#write(this.#planSave(sealed));
+    });
   }
 
   /** Stores a snapshot taken locally at an index of the log, keeping the log. */
   saveSnapshot(snapshot: Snapshot): Promise<void> {
-    return this.#serial(() => this.#write(this.#planLocalSnapshot(snapshot)));
+    const cipher = this.#cipher;
+    if (cipher === undefined) {
+      return this.#serial(() => this.#write(this.#planLocalSnapshot(snapshot)));
+    }
+    return this.#serial(async () =>
+      await this.#write(this.#planLocalSnapshot(await sealSnapshot(cipher, snapshot)))
+    );
   }
 
   /** Deletes entries up to and including `index`, which the stored snapshot must cover. */
@@ -593,6 +690,7 @@ export class KvRaftStorage {
       );
     }
     this.#checkLog(meta, entries, snapshot);
+    if (this.#cipher !== undefined) await this.#openEntries(entries);
     this.#dead = [];
     await this.#deleteGarbage(garbage);
     // A snapshot covers only committed entries; the shell may write the commit index lazily.
@@ -676,7 +774,26 @@ export class KvRaftStorage {
         `the snapshot at index ${d.index} does not match its checksum`,
       );
     }
-    return { meta: { index: d.index, term: d.term, conf: d.conf }, data };
+    if (this.#cipher === undefined) {
+      return { meta: { index: d.index, term: d.term, conf: d.conf }, data };
+    }
+    const plain = await this.#cipher.openSnapshot(d.index, d.term, data);
+    if (plain === null) {
+      throw new CorruptStorageError(path, `the snapshot at index ${d.index} does not decrypt`);
+    }
+    return { meta: { index: d.index, term: d.term, conf: d.conf }, data: plain };
+  }
+
+  /** Replaces each sealed entry by its plaintext, in place. */
+  async #openEntries(entries: Entry[]): Promise<void> {
+    const cipher = this.#cipher as DataCipher;
+    const opened = await Promise.all(entries.map((e) => cipher.openEntry(e)));
+    for (const [i, e] of opened.entries()) {
+      if (e === null) {
+        throw new CorruptStorageError(this.path, `entry ${entries[i]!.index} does not decrypt`);
+      }
+      entries[i] = e;
+    }
   }
 
   async #deleteGarbage(keys: Deno.KvKey[]): Promise<void> {
@@ -684,6 +801,13 @@ export class KvRaftStorage {
       await this.#commit(keys.slice(i, i + MAX_MUTATIONS).map((key) => ({ key })), undefined);
     }
   }
+}
+
+async function sealSnapshot(cipher: DataCipher, snap: Snapshot): Promise<Snapshot> {
+  return {
+    meta: snap.meta,
+    data: await cipher.sealSnapshot(snap.meta.index, snap.meta.term, snap.data),
+  };
 }
 
 // ---- record codec ----

@@ -1,7 +1,8 @@
 /**
  * A cluster of real processes on distinct loopback addresses (127.0.0.x stand in for hosts):
  * three managers and two workers join with tokens, a 5-replica service spreads over them, the
- * leader is killed with SIGKILL, and the rest carry on. Also: bad tokens, a tampered CA digest,
+ * leader is killed with SIGKILL, and the rest carry on; a worker is promoted and demoted again,
+ * and leaves. Also: bad tokens, a tampered CA digest,
  * and a removed node are refused with clear messages.
  */
 import assert from "node:assert/strict";
@@ -246,6 +247,30 @@ Deno.test({
         return r.length === 5 && r.every((t) => t.nodeId !== leaderId);
       }, 90_000);
 
+      // A worker promoted to manager joins Raft; demoted, it leaves Raft and keeps working.
+      const s0 = survivors[0]!.socket;
+      const w1Id = (await nodes(s0)).find((n) => n.description?.hostname === "w1")!.id;
+      assert.match(await ok(s0, "node", "promote", "w1"), /promoted to a manager/);
+      await until("w1 to become a manager", () => w1.output.includes("now a manager"), 90_000);
+      await until("w1 to be a reachable manager", async () => {
+        const row = (await ok(s0, "node", "ls")).split("\n").find((l) => l.includes(w1Id));
+        return row !== undefined && /Reachable/.test(row);
+      });
+      assert.match(await ok(w1.socket, "node", "ls"), /Leader/, "w1 serves the control API");
+      assert.match(await ok(s0, "node", "demote", "w1"), /demoted/);
+      await until("w1 to become a worker", () => w1.output.includes("now a worker"), 90_000);
+      await until("w1 listed as a worker", async () => {
+        const row = (await ok(s0, "node", "ls")).split("\n").find((l) => l.includes(w1Id));
+        if (row === undefined || /Reachable|Leader|Unreachable/.test(row)) {
+          throw new Error(`w1's row: ${row}`);
+        }
+        return true;
+      });
+      await until(
+        "5 running tasks after the role changes",
+        async () => (await runningTasks(s0, "web")).length === 5,
+      );
+
       // A removed node is refused from then on.
       const w2Id = (await nodes(survivors[0]!.socket)).find((n) =>
         n.description?.hostname === "w2"
@@ -266,6 +291,17 @@ Deno.test({
       all.push(back);
       await until("w2 to be refused", () => /removed|revoked/i.test(back.output));
       assert.ok(!(await nodes(survivors[0]!.socket)).some((n) => n.id === w2Id));
+
+      // A stopped worker leaves for good: its identity is gone from its state directory.
+      await w1.kill("SIGTERM");
+      const left = await new Deno.Command(Deno.execPath(), {
+        args: [...FLAGS, "leave", "-d", w1.dir],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(left.code, 0, dec.decode(left.stderr));
+      assert.match(dec.decode(left.stdout), new RegExp(`Node ${w1Id} left the swarm`));
+      await assert.rejects(Deno.stat(`${w1.dir}/node.json`), Deno.errors.NotFound);
     } catch (e) {
       for (const n of all) console.error(`--- ${n.name} ---\n${n.output.slice(-3000)}`);
       throw e;

@@ -12,6 +12,8 @@ import { serviceGroup } from "./service/group.ts";
 import { taskGroup } from "./task/group.ts";
 import { joinTokenCommand } from "./join_token.ts";
 import { versionCommand } from "./version.ts";
+import { unlockCommand } from "./unlock.ts";
+import { unlockKeyCommand } from "./unlock_key.ts";
 
 /** The command groups: `swarm service ...`, `swarm node ...`, ... */
 export const GROUPS: readonly CommandGroup[] = [
@@ -23,5 +25,11 @@ export const GROUPS: readonly CommandGroup[] = [
   configGroup,
 ];
 
-/** Commands with no group: `swarm join-token`, `swarm version`. */
-export const TOP_COMMANDS: readonly Command[] = [joinTokenCommand, versionCommand];
+/** Commands with no group: `swarm join-token`, `swarm unlock`, `swarm unlock-key`,
+ * `swarm version`. */
+export const TOP_COMMANDS: readonly Command[] = [
+  joinTokenCommand,
+  unlockCommand,
+  unlockKeyCommand,
+  versionCommand,
+];

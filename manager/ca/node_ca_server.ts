@@ -82,9 +82,9 @@ import type { MemoryStore } from "../store/memory_store.ts";
 import { IdConflictError, SequenceConflictError } from "../store/errors.ts";
 import { durationMs } from "../duration.ts";
 import { authenticate } from "../auth.ts";
+import { clusterUnlockKey, MANAGER_UNLOCK_KEY_SUBSYSTEM } from "../autolock.ts";
 
-/** `EncryptionKey.subsystem` of the managers' unlock key in `Cluster.unlockKeys`. */
-export const MANAGER_UNLOCK_KEY_SUBSYSTEM = "manager";
+export { MANAGER_UNLOCK_KEY_SUBSYSTEM };
 
 /** Largest CSR accepted, in bytes (a P-256 CSR is about 400 bytes of PEM). */
 export const MAX_CSR_BYTES = 16 * 1024;
@@ -112,6 +112,12 @@ export interface CAServiceOptions {
   readonly store: MemoryStore;
   /** This cluster's ID. */
   readonly clusterId: string;
+  /**
+   * Callers need no certificate for `GetUnlockKey`: the service is served on the local control
+   * socket, whose file mode is the access control (only the node's operator reaches it).
+   * @default false (managers only)
+   */
+  readonly trustedCallers?: boolean;
 }
 
 /**
@@ -242,16 +248,16 @@ export function caService(o: CAServiceOptions): ServiceImpl<typeof CA> {
       return { certificate: cert };
     },
     getUnlockKey: (_req, ctx) => {
-      authenticate(o.store, o.clusterId, ctx, ["manager"]);
+      if (!o.trustedCallers) authenticate(o.store, o.clusterId, ctx, ["manager"]);
       const cluster = requireCluster(o.store, o.clusterId);
-      const key = cluster.unlockKeys.find((k) => k.subsystem === MANAGER_UNLOCK_KEY_SUBSYSTEM);
-      if (!cluster.spec?.encryptionConfig?.autoLockManagers || key === undefined) {
+      const key = clusterUnlockKey(cluster);
+      if (key === undefined) {
         throw failedPrecondition(
           "autolock is not enabled: this cluster has no unlock key (turn it on with " +
             "`swarm cluster update --autolock=true`)",
         );
       }
-      return { unlockKey: key.key, version: { index: cluster.meta?.version?.index ?? 0n } };
+      return { unlockKey: key, version: { index: cluster.meta?.version?.index ?? 0n } };
     },
   };
 }

@@ -3,6 +3,10 @@
  * (and so go through Raft). Every spec is validated before anything is written, and store errors
  * become gRPC statuses a client can show as they are.
  *
+ * Autolock (`../autolock.ts`): UpdateCluster turning `encryptionConfig.autoLockManagers` on
+ * creates the managers' unlock key, turning it off removes it, and `rotation.managerUnlockKey`
+ * replaces it; responses never carry it (`CA.GetUnlockKey` does, to managers).
+ *
  * The cluster-topology rules (join token rotation, refused demotions, refused removals, the
  * certificate blacklist of removed nodes) are in `topology_rules.ts`, shared with the client's
  * fake control API.
@@ -39,6 +43,8 @@ import {
   unimplemented,
 } from "../../proto/grpc_status.ts";
 import type { MemoryStore } from "../store/memory_store.ts";
+import type { RandomBytes } from "../../pki/mod.ts";
+import { applyAutolock, AutolockOffError } from "../autolock.ts";
 import {
   IdConflictError,
   NameConflictError,
@@ -72,6 +78,8 @@ export interface ControlServerOptions {
   readonly version: { readonly version: string; readonly nodeId: string };
   /** The clock for certificate blacklist expiries. @default the system clock */
   readonly now?: () => Date;
+  /** Randomness of new unlock keys. @default Web Crypto */
+  readonly randomBytes?: RandomBytes;
 }
 
 /** Map errors the store and validation raise to statuses the client shows. */
@@ -317,14 +325,15 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
       if (req.spec.annotations?.name !== current.spec?.annotations?.name) {
         throw invalidArgument(`The cluster name must remain "${current.spec?.annotations?.name}"`);
       }
-      if (req.rotation?.managerUnlockKey) {
-        throw unimplemented(
-          "Rotating the manager unlock key is not supported yet: autolock is not available",
-        );
-      }
       const updated = clone(ClusterSchema, current);
       updated.spec = req.spec;
       updated.meta = { ...updated.meta!, version: req.clusterVersion };
+      try {
+        applyAutolock(updated, req.rotation, o.randomBytes);
+      } catch (e) {
+        if (e instanceof AutolockOffError) throw failedPrecondition(e.message);
+        throw e;
+      }
       if (req.rotation?.workerJoinToken || req.rotation?.managerJoinToken) {
         try {
           rotateJoinTokens(updated.rootCa ??= create(RootCASchema), req.rotation);

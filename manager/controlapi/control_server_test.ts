@@ -31,6 +31,9 @@ import { newTestStore } from "../store/testing.ts";
 import type { MemoryStore } from "../store/memory_store.ts";
 import { durationFromMs } from "../duration.ts";
 import { controlServer } from "./control_server.ts";
+import { caService, nodeCertValidityMs } from "../ca/node_ca_server.ts";
+import { GetUnlockKeyRequestSchema } from "../../proto/gen/swarm/v1/ca_pb.ts";
+import { ClusterSpecSchema, EncryptionConfigSchema } from "../../proto/gen/swarm/v1/specs_pb.ts";
 
 const NOW = new Date("2024-03-01T00:00:00Z");
 const DIGEST = "0f".repeat(32);
@@ -139,9 +142,86 @@ Deno.test("UpdateCluster rotates the join tokens asked for, keeping the root dig
       }),
       ctx,
     ),
-    Status.UNIMPLEMENTED,
-    /unlock key is not supported yet/,
+    Status.FAILED_PRECONDITION,
+    /Autolock is not enabled: there is no unlock key to rotate/,
   );
+});
+
+Deno.test("UpdateCluster sets the node certificate expiry the CA signs with; at least 1h", async () => {
+  const { store, api } = await setup([manager("m1")]);
+  const cluster = store.get("cluster", "cluster1")!;
+  const spec = clone(ClusterSpecSchema, cluster.spec!);
+  spec.caConfig!.nodeCertExpiry = durationFromMs(2 * 3_600_000);
+  await api.updateCluster(
+    create(UpdateClusterRequestSchema, {
+      clusterId: "cluster1",
+      clusterVersion: cluster.meta!.version!,
+      spec,
+    }),
+    ctx,
+  );
+  assert.equal(nodeCertValidityMs(store.get("cluster", "cluster1")!), 2 * 3_600_000);
+  spec.caConfig!.nodeCertExpiry = durationFromMs(30 * 60_000);
+  await rejects(
+    api.updateCluster(
+      create(UpdateClusterRequestSchema, {
+        clusterId: "cluster1",
+        clusterVersion: store.get("cluster", "cluster1")!.meta!.version!,
+        spec,
+      }),
+      ctx,
+    ),
+    Status.INVALID_ARGUMENT,
+    /invalid node certificate expiry 30m0s: must be at least 1h/,
+  );
+  assert.equal(nodeCertValidityMs(store.get("cluster", "cluster1")!), 2 * 3_600_000);
+});
+
+Deno.test("UpdateCluster makes, rotates and removes the unlock key with autolock", async () => {
+  const { store } = await setup([manager("m1")]);
+  let fill = 0;
+  const keyed = controlServer({
+    store,
+    newId: () => "unused",
+    version: { version: "test", nodeId: "m1" },
+    randomBytes: (n) => new Uint8Array(n).fill(++fill),
+  });
+  const update = async (autolock: boolean, rotate = false) => {
+    const current = store.get("cluster", "cluster1")!;
+    const spec = clone(ClusterSpecSchema, current.spec!);
+    spec.encryptionConfig = create(EncryptionConfigSchema, { autoLockManagers: autolock });
+    return (await keyed.updateCluster(
+      create(UpdateClusterRequestSchema, {
+        clusterId: "cluster1",
+        clusterVersion: current.meta!.version!,
+        spec,
+        rotation: { managerUnlockKey: rotate },
+      }),
+      ctx,
+    )).cluster!;
+  };
+  const keys = () => store.get("cluster", "cluster1")!.unlockKeys.map((k) => [k.subsystem, k.key]);
+  const response = await update(true);
+  assert.deepEqual(keys(), [["manager", new Uint8Array(32).fill(1)]]);
+  assert.deepEqual(response.unlockKeys, [], "responses never carry the key");
+  await update(true);
+  assert.deepEqual(keys(), [["manager", new Uint8Array(32).fill(1)]], "kept while on");
+  await update(true, true);
+  assert.deepEqual(keys(), [["manager", new Uint8Array(32).fill(2)]], "rotated");
+  // The managers read it with CA.GetUnlockKey.
+  const ca = caService({ store, clusterId: "cluster1", trustedCallers: true });
+  assert.deepEqual(
+    (await ca.getUnlockKey(create(GetUnlockKeyRequestSchema), ctx)).unlockKey,
+    new Uint8Array(32).fill(2),
+  );
+  await update(false);
+  assert.deepEqual(keys(), []);
+  await rejects(
+    (async () => await ca.getUnlockKey(create(GetUnlockKeyRequestSchema), ctx))(),
+    Status.FAILED_PRECONDITION,
+    /autolock is not enabled/,
+  );
+  await rejects(update(false, true), Status.FAILED_PRECONDITION, /no unlock key to rotate/);
 });
 
 Deno.test("UpdateCluster refuses to rotate tokens without a root CA digest", async () => {

@@ -1,5 +1,5 @@
 /**
- * `swarm cluster inspect` and `swarm cluster ls`.
+ * `swarm cluster inspect` and `swarm cluster ls`; `swarm cluster update` is in `update.ts`.
  *
  * @module
  */
@@ -16,6 +16,7 @@ import type { Command, CommandGroup } from "../../command.ts";
 import type { Context } from "../../context.ts";
 import { printIds, printMessage, printMessages, printTable } from "../../output.ts";
 import { resolveCluster } from "../../resolve.ts";
+import { clusterUpdate } from "./update.ts";
 
 /** `swarm cluster inspect`. */
 export const clusterInspect: Command = {
@@ -65,6 +66,6 @@ export const clusterLs: Command = {
 /** `swarm cluster`. */
 export const clusterGroup: CommandGroup = {
   name: "cluster",
-  summary: "Look at the cluster",
-  commands: [clusterInspect, clusterLs],
+  summary: "Look at or change the cluster",
+  commands: [clusterInspect, clusterLs, clusterUpdate],
 };
