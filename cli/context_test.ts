@@ -2,10 +2,11 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { ListNodesRequestSchema } from "../proto/gen/swarm/v1/control_pb.ts";
 import { parseCommandArgs } from "./args.ts";
-import type { ClientIO, RemoteTarget } from "./client_io.ts";
+import type { ClientIO } from "./client_io.ts";
 import { CertificateRefusedError, Context, parseFormat, UnreachableError } from "./context.ts";
 import { GrpcCode, RpcError } from "./control_api.ts";
 import { FakeControlApi } from "./fake_control_api.ts";
+import { remoteContext } from "./_remote_context.ts";
 import { TlsMaterialError } from "./tls_material.ts";
 import { createTestPki } from "../pki/testing.ts";
 import { UsageError } from "./usage_error.ts";
@@ -38,36 +39,6 @@ const PEM: Record<string, string> = {
   "/tls/key.pem": identity.keyPem,
   "/tls/ca.pem": identity.rootPem,
 };
-
-function remoteContext(files: Record<string, string>, api = new FakeControlApi()) {
-  const dialed: RemoteTarget[] = [];
-  const ctx = new Context(
-    {
-      stdout: () => {},
-      stderr: () => {},
-      env: () => undefined,
-      connect: () => {
-        throw new Error("the socket must not be dialed");
-      },
-      connectRemote: (target) => {
-        dialed.push(target);
-        return api;
-      },
-      readFile: (path) =>
-        files[path] === undefined
-          ? Promise.reject(new Deno.errors.NotFound(`open '${path}'`))
-          : Promise.resolve(new TextEncoder().encode(files[path])),
-    },
-    {
-      host: "10.0.0.5:4242",
-      tlsCert: "/tls/cert.pem",
-      tlsKey: "/tls/key.pem",
-      tlsCa: "/tls/ca.pem",
-    },
-    "table",
-  );
-  return { ctx, dialed, api };
-}
 
 Deno.test("Context connects once, on first use", async () => {
   const api = new FakeControlApi();

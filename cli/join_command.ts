@@ -33,7 +33,8 @@ import {
 import { absolute, addressInUse, checkHostPort, type NodeIO, UsageError } from "./node_command.ts";
 import { AddressInUseError } from "../proto/grpc_listen.ts";
 import { runNodeRuntime } from "./node_runtime.ts";
-import { NodeCertificateExpiredError, openNodeFiles } from "./open_node_files.ts";
+import { NodeCertificateExpiredError } from "./open_node_files.ts";
+import { resumeNode } from "./resume_node.ts";
 import { StorageKeyError } from "../raft/kv_storage.ts";
 
 const USAGE = `Usage: swarm join --token TOKEN [options] MANAGER_HOST:PORT
@@ -226,20 +227,11 @@ async function joinAndRun(
     };
     await writeNodeState(flags.stateDir, state);
   } else {
-    if (state.listenAddr !== flags.listenAddr || state.advertiseAddr !== flags.advertiseAddr) {
-      state = { ...state, listenAddr: flags.listenAddr, advertiseAddr: flags.advertiseAddr };
-      await writeNodeState(flags.stateDir, state);
-    }
-    const opened = await openNodeFiles({
-      stateDir: flags.stateDir,
-      createdBy: "join",
-      controlSocket: flags.controlSocket,
-      shutdown: io.shutdown,
-      log,
-    });
-    if (opened === undefined) return 0; // stopped while locked
-    files = opened.files;
-    unlockKey = opened.unlockKey;
+    const resumed = await resumeNode({ state, flags, shutdown: io.shutdown, log });
+    if (resumed === undefined) return 0; // stopped while locked
+    state = resumed.state;
+    files = resumed.files;
+    unlockKey = resumed.unlockKey;
   }
   const joined: NodeState = state;
   return await runNodeRuntime({

@@ -38,7 +38,8 @@ import {
   writeNodeState,
 } from "./node_state.ts";
 import { SAMPLE_SERVICE, sampleServiceSpec } from "./sample_service.ts";
-import { NodeCertificateExpiredError, openNodeFiles } from "./open_node_files.ts";
+import { NodeCertificateExpiredError } from "./open_node_files.ts";
+import { resumeNode } from "./resume_node.ts";
 import { autolockNotice } from "./autolock_notice.ts";
 
 export interface NodeIO {
@@ -219,20 +220,11 @@ async function runInitNode(
     if (flags.autolock) {
       log("--autolock only applies when a cluster is created: this node resumes as it was");
     }
-    if (state.listenAddr !== flags.listenAddr || state.advertiseAddr !== flags.advertiseAddr) {
-      state = { ...state, listenAddr: flags.listenAddr, advertiseAddr: flags.advertiseAddr };
-      await writeNodeState(flags.stateDir, state);
-    }
-    const opened = await openNodeFiles({
-      stateDir: flags.stateDir,
-      createdBy: "init",
-      controlSocket: flags.controlSocket,
-      shutdown: io.shutdown,
-      log,
-    });
-    if (opened === undefined) return 0; // stopped while locked
-    files = opened.files;
-    unlockKey = opened.unlockKey;
+    const resumed = await resumeNode({ state, flags, shutdown: io.shutdown, log });
+    if (resumed === undefined) return 0; // stopped while locked
+    state = resumed.state;
+    files = resumed.files;
+    unlockKey = resumed.unlockKey;
   }
 
   return await runNodeRuntime({

@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { ListNodesRequestSchema } from "../proto/gen/swarm/v1/control_pb.ts";
 import { createTestPki } from "../pki/testing.ts";
-import { Context } from "./context.ts";
-import { FakeControlApi } from "./fake_control_api.ts";
+import { remoteContext } from "./_remote_context.ts";
 import { readTlsMaterial, TlsMaterialError } from "./tls_material.ts";
 
 const ISSUED = new Date("2030-01-01T00:00:00Z");
@@ -45,25 +44,7 @@ Deno.test("an expired or not yet valid client certificate is refused by name", a
 });
 
 Deno.test("the client refuses an expired --tls-cert before dialing", async () => {
-  const dialed: string[] = [];
-  const ctx = new Context(
-    {
-      stdout: () => {},
-      stderr: () => {},
-      env: () => undefined,
-      connect: () => {
-        throw new Error("the socket must not be dialed");
-      },
-      connectRemote: (target) => {
-        dialed.push(target.host);
-        return new FakeControlApi();
-      },
-      readFile,
-      now: () => new Date("2030-02-01T00:00:00Z"),
-    },
-    { host: "10.0.0.5:4242", tlsCert: FILES.cert, tlsKey: FILES.key, tlsCa: FILES.ca },
-    "table",
-  );
+  const { ctx, dialed } = remoteContext(CONTENT, { now: () => new Date("2030-02-01T00:00:00Z") });
   await assert.rejects(
     ctx.api().listNodes(create(ListNodesRequestSchema)),
     /client certificate \/tls\/cert\.pem \(--tls-cert\) expired at 2030-01-01T02:00:00\.000Z/,

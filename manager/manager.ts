@@ -25,23 +25,13 @@
  * @module
  */
 import type * as grpc from "@grpc/grpc-js";
-import { clone, create, type DescService } from "@bufbuild/protobuf";
-import { ClusterSchema, type Node, NodeSchema } from "../proto/gen/swarm/v1/objects_pb.ts";
+import { create, type DescService } from "@bufbuild/protobuf";
 import { Control, CreateServiceRequestSchema } from "../proto/gen/swarm/v1/control_pb.ts";
 import { Dispatcher } from "../proto/gen/swarm/v1/dispatcher_pb.ts";
 import { Raft, RaftMembership } from "../proto/gen/swarm/v1/raft_pb.ts";
 import { CA, NodeCA } from "../proto/gen/swarm/v1/ca_pb.ts";
 import { NodeLock } from "../proto/gen/swarm/v1/nodelock_pb.ts";
-import {
-  NodeSpec_Availability,
-  NodeSpec_Membership,
-  type ServiceSpec,
-} from "../proto/gen/swarm/v1/specs_pb.ts";
-import {
-  NodeRole,
-  NodeStatus_State,
-  RaftMemberStatus_Reachability,
-} from "../proto/gen/swarm/v1/types_pb.ts";
+import type { ServiceSpec } from "../proto/gen/swarm/v1/specs_pb.ts";
 import { addService, type CallContext, type ServiceImpl } from "../proto/grpc_server.ts";
 import { createClient } from "../proto/grpc_client.ts";
 import { ChannelPool } from "../proto/connection.ts";
@@ -71,11 +61,12 @@ import { DispatcherService } from "./dispatcher/dispatcher_server.ts";
 import { controlServer } from "./controlapi/control_server.ts";
 import { caService, nodeCAService } from "./ca/mod.ts";
 import { authenticate } from "./auth.ts";
-import { durationFromMs } from "./duration.ts";
 import { forwardToLeader } from "./forward.ts";
 import { Membership } from "./raft_membership.ts";
+import { foundingManagerNode, newClusterObject } from "./cluster_objects.ts";
+import { managerStatusChanges } from "./manager_status.ts";
 import { RoleManager } from "./role_manager.ts";
-import { clusterUnlockKey, MANAGER_UNLOCK_KEY_SUBSYSTEM, UnlockKeyFollower } from "./autolock.ts";
+import { clusterUnlockKey, UnlockKeyFollower } from "./autolock.ts";
 
 export interface ManagerOptions {
   readonly stateDir: string;
@@ -445,26 +436,12 @@ export class Manager {
   /** Leader: keeps every manager's `managerStatus` (leader flag, reachability) current. */
   async #recordManagerStatus(): Promise<void> {
     if (!this.#leader) return;
-    const self = this.#o.nodeId;
-    const conf = this.#raft.status().conf;
-    const changed: Node[] = [];
-    for (const id of [...conf.voters, ...conf.learners]) {
-      const node = this.store.get("node", id);
-      if (!node?.managerStatus) continue;
-      const leader = id === self;
-      const reachability = leader || this.#transport.reachable(id)
-        ? RaftMemberStatus_Reachability.REACHABLE
-        : RaftMemberStatus_Reachability.UNREACHABLE;
-      if (
-        node.managerStatus.leader === leader && node.managerStatus.reachability === reachability
-      ) {
-        continue;
-      }
-      const u = clone(NodeSchema, node);
-      u.managerStatus!.leader = leader;
-      u.managerStatus!.reachability = reachability;
-      changed.push(u);
-    }
+    const changed = managerStatusChanges(
+      this.#o.nodeId,
+      this.#raft.status().conf,
+      (id) => this.store.get("node", id),
+      (id) => this.#transport.reachable(id),
+    );
     if (changed.length > 0 && this.#leader) {
       await this.store.update((tx) => changed.forEach((n) => tx.update("node", n)));
     }
@@ -476,62 +453,22 @@ export class Manager {
     const cluster = this.store.get("cluster", o.clusterId);
     const node = this.store.get("node", o.nodeId);
     if (cluster && node) return;
+    if (!cluster && !o.rootCA) {
+      throw new Error("The cluster object is missing and no root CA was given to create it");
+    }
     await this.store.update((tx) => {
-      if (!cluster) {
-        if (!o.rootCA) {
-          throw new Error("The cluster object is missing and no root CA was given to create it");
-        }
+      if (!cluster && o.rootCA) {
         tx.create(
           "cluster",
-          create(ClusterSchema, {
-            id: o.clusterId,
-            spec: {
-              annotations: { name: "default" },
-              orchestration: { taskHistoryRetentionLimit: 5n },
-              raft: {
-                snapshotInterval: 10_000n,
-                logEntriesForSlowFollowers: 500n,
-                heartbeatTick: 1,
-                electionTick: 8,
-              },
-              dispatcher: { heartbeatPeriod: durationFromMs(o.heartbeatPeriodMs ?? 5_000) },
-              caConfig: { nodeCertExpiry: durationFromMs(90 * 24 * 3600 * 1000) },
-              ...(o.unlockKey ? { encryptionConfig: { autoLockManagers: true } } : {}),
-            },
-            rootCa: {
-              caCert: new TextEncoder().encode(o.rootCA.certPem),
-              caKey: new TextEncoder().encode(o.rootCA.keyPem),
-              caCertHash: o.rootCA.digest,
-              joinTokens: o.rootCA.joinTokens,
-            },
-            ...(o.unlockKey
-              ? { unlockKeys: [{ subsystem: MANAGER_UNLOCK_KEY_SUBSYSTEM, key: o.unlockKey }] }
-              : {}),
+          newClusterObject({
+            clusterId: o.clusterId,
+            rootCA: o.rootCA,
+            heartbeatPeriodMs: o.heartbeatPeriodMs ?? 5_000,
+            ...(o.unlockKey ? { unlockKey: o.unlockKey } : {}),
           }),
         );
       }
-      if (!node) {
-        tx.create(
-          "node",
-          create(NodeSchema, {
-            id: o.nodeId,
-            spec: {
-              desiredRole: NodeRole.MANAGER,
-              membership: NodeSpec_Membership.ACCEPTED,
-              availability: NodeSpec_Availability.ACTIVE,
-            },
-            description: { hostname: o.hostname },
-            status: { state: NodeStatus_State.UNKNOWN },
-            role: NodeRole.MANAGER,
-            managerStatus: {
-              raftId: o.nodeId,
-              addr: o.advertiseAddr,
-              leader: true,
-              reachability: RaftMemberStatus_Reachability.REACHABLE,
-            },
-          }),
-        );
-      }
+      if (!node) tx.create("node", foundingManagerNode(o));
     });
   }
 

@@ -19,36 +19,13 @@ import {
   generateKeyAndCSR,
 } from "../pki/mod.ts";
 import { createTestPki, type TestNodeIdentity } from "../pki/testing.ts";
-import { Manager } from "./manager.ts";
-import { newId } from "./identity.ts";
-
-const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+import { startTestManager } from "./testing.ts";
 
 async function startManager() {
   const pki = await createTestPki();
   const me = await pki.issue({ role: "manager", nodeId: "m1" });
   const dir = await Deno.makeTempDir();
-  const manager = await Manager.start({
-    stateDir: dir,
-    nodeId: me.nodeId,
-    clusterId: pki.clusterId,
-    hostname: "m1",
-    listenAddr: "127.0.0.1:0",
-    advertiseAddr: "127.0.0.1:1",
-    controlSocket: `${dir}/swarm.sock`,
-    tls: me,
-    rootCA: {
-      certPem: pki.root.certPem,
-      keyPem: pki.root.keyPem,
-      digest: hex(pki.rootDigest),
-      joinTokens: {
-        worker: generateJoinToken(pki.rootDigest),
-        manager: generateJoinToken(pki.rootDigest),
-      },
-    },
-    version: "test",
-    newId: () => newId(),
-  });
+  const manager = await startTestManager(pki, { identity: me, stateDir: dir });
   const channels: ManagedChannel[] = [];
   const dial = (as?: TestNodeIdentity) => {
     const ch = new ManagedChannel({

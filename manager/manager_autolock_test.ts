@@ -8,14 +8,12 @@ import assert from "node:assert/strict";
 import { clone, create } from "@bufbuild/protobuf";
 import { ClusterSchema, NodeSchema } from "../proto/gen/swarm/v1/objects_pb.ts";
 import { NodeRole } from "../proto/gen/swarm/v1/types_pb.ts";
-import { generateJoinToken, generateUnlockKey } from "../pki/mod.ts";
-import { createTestPki, type TestNodeIdentity } from "../pki/testing.ts";
+import { generateUnlockKey } from "../pki/mod.ts";
+import { createTestPki } from "../pki/testing.ts";
 import { KvRaftStorage, StorageKeyError } from "../raft/kv_storage.ts";
-import { Manager, type ManagerOptions } from "./manager.ts";
-import { newId } from "./identity.ts";
+import { Manager } from "./manager.ts";
+import { startTestManager, testManagerOptions } from "./testing.ts";
 import { applyAutolock, sameKey } from "./autolock.ts";
-
-const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 
 function freePort(): number {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -36,32 +34,12 @@ Deno.test("a joined manager follows the cluster's unlock key; its Raft log needs
   const pki = await createTestPki();
   const key = generateUnlockKey();
   const dirs = [await Deno.makeTempDir(), await Deno.makeTempDir()];
-  const options = (me: TestNodeIdentity, dir: string, port: number): ManagerOptions => ({
-    stateDir: dir,
-    nodeId: me.nodeId,
-    clusterId: pki.clusterId,
-    hostname: me.nodeId,
-    listenAddr: `127.0.0.1:${port}`,
-    advertiseAddr: `127.0.0.1:${port}`,
-    controlSocket: `${dir}/swarm.sock`,
-    tls: me,
-    version: "test",
-    newId: () => newId(),
-  });
   const m1Port = freePort();
-  const m1 = await Manager.start({
-    ...options(await pki.issue({ role: "manager", nodeId: "m1" }), dirs[0]!, m1Port),
-    rootCA: {
-      certPem: pki.root.certPem,
-      keyPem: pki.root.keyPem,
-      digest: hex(pki.rootDigest),
-      joinTokens: {
-        worker: generateJoinToken(pki.rootDigest),
-        manager: generateJoinToken(pki.rootDigest),
-      },
-    },
-    unlockKey: key,
-  });
+  const m1 = await startTestManager(pki, {
+    identity: await pki.issue({ role: "manager", nodeId: "m1" }),
+    stateDir: dirs[0]!,
+    port: m1Port,
+  }, { unlockKey: key });
   const seen: (Uint8Array | undefined)[] = [];
   let m2: Manager | undefined;
   try {
@@ -82,7 +60,11 @@ Deno.test("a joined manager follows the cluster's unlock key; its Raft log needs
       )
     );
     m2 = await Manager.start({
-      ...options(await pki.issue({ role: "manager", nodeId: "m2" }), dirs[1]!, freePort()),
+      ...testManagerOptions(pki, {
+        identity: await pki.issue({ role: "manager", nodeId: "m2" }),
+        stateDir: dirs[1]!,
+        port: freePort(),
+      }),
       join: [`127.0.0.1:${m1Port}`],
       onUnlockKeyChange: (k) => {
         seen.push(k);

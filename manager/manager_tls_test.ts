@@ -14,7 +14,6 @@ import { ManagedChannel } from "../proto/connection.ts";
 import {
   clientChannelOptions,
   clientCredentials,
-  generateJoinToken,
   type NodeFiles,
   readNodeCertificate,
   readNodeFiles,
@@ -23,11 +22,9 @@ import {
 } from "../pki/mod.ts";
 import { createTestPki } from "../pki/testing.ts";
 import { CertRenewer } from "../cli/cert_renewal.ts";
-import { Manager } from "./manager.ts";
-import { newId } from "./identity.ts";
+import { startTestManager } from "./testing.ts";
 import { durationFromMs } from "./duration.ts";
 
-const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
 const der = (pem: string) => pem.split("-----")[2]!.replace(/\s/g, "");
 
 Deno.test("a manager renews a short-lived certificate and serves the new one", async () => {
@@ -36,27 +33,7 @@ Deno.test("a manager renews a short-lived certificate and serves the new one", a
   const dir = await Deno.makeTempDir();
   let tls: NodeFiles = first;
   await writeNodeFiles(dir, tls);
-  const manager = await Manager.start({
-    stateDir: dir,
-    nodeId: "m1",
-    clusterId: pki.clusterId,
-    hostname: "m1",
-    listenAddr: "127.0.0.1:0",
-    advertiseAddr: "127.0.0.1:1",
-    controlSocket: `${dir}/swarm.sock`,
-    tls,
-    rootCA: {
-      certPem: pki.root.certPem,
-      keyPem: pki.root.keyPem,
-      digest: hex(pki.rootDigest),
-      joinTokens: {
-        worker: generateJoinToken(pki.rootDigest),
-        manager: generateJoinToken(pki.rootDigest),
-      },
-    },
-    version: "test",
-    newId: () => newId(),
-  });
+  const manager = await startTestManager(pki, { identity: first, stateDir: dir });
   /** The server certificate each new connection was shown. */
   const served: string[] = [];
   const channels: ManagedChannel[] = [];

@@ -23,9 +23,9 @@
  *
  * With `encryption` given when the store is created, entry data and snapshots are sealed with
  * AES-256-GCM under a random data-encryption key kept in the meta record, wrapped by a
- * key-encryption key when one is set (`kv_cipher.ts`): such a store then opens only with that
- * key ({@link StorageKeyError} otherwise), and {@link KvRaftStorage.setKek} rewraps it. A store
- * created without `encryption` stays unencrypted.
+ * key-encryption key when one is set (`kv_cipher.ts`, applied by `kv_encryption.ts`): such a
+ * store then opens only with that key ({@link StorageKeyError} otherwise), and
+ * {@link KvRaftStorage.setKek} rewraps it. A store created without `encryption` stays unencrypted.
  *
  * Each `save` is one `kv.atomic()` commit (one fsync) unless it exceeds Deno KV's limits (1,000
  * mutations, 800 KiB); then it is split into several commits, each of which leaves a consistent
@@ -34,18 +34,14 @@
  * passes their start. Keys that can never be written again (compacted records, an older snapshot
  * generation) are deleted a few hundred at a time by the writes that follow, so that `compact`
  * is one small commit; whatever is left when the store closes is deleted by the next `load`.
+ * Reading the store back and verifying it is in `kv_load.ts`.
  *
  * @module
  */
 import type { ConfState, Entry, HardState, MemberId, Snapshot } from "./types.ts";
 import {
-  concat,
   CorruptStorageError,
-  crc32,
   decodeMeta,
-  decodeRecord,
-  decodeRecordChunk,
-  decodeSnapChunk,
   describe,
   encodeMeta,
   encodeRecord,
@@ -58,22 +54,15 @@ import {
   META_KEY,
   type Mutation,
   packRecords,
-  type RecordHeader,
   recordKeys,
-  SNAP_PREFIX,
   snapshotKeys,
   snapshotUnits,
   SWEEP_PER_WRITE,
   type Unit,
 } from "./kv_codec.ts";
-import {
-  DataCipher,
-  type EncryptionMeta,
-  generateDek,
-  loadDek,
-  StorageKeyError,
-  storeDek,
-} from "./kv_cipher.ts";
+import type { EncryptionMeta } from "./kv_cipher.ts";
+import { StoreEncryption } from "./kv_encryption.ts";
+import { checkLog, readLog, readSnapshot, type RecordInfo } from "./kv_load.ts";
 export { StorageKeyError } from "./kv_cipher.ts";
 export {
   CorruptStorageError,
@@ -156,17 +145,7 @@ export interface KvRaftState {
   readonly lastIndex: number;
 }
 
-/** A live record: keys `["e", start, 0..chunks)`, serving entries `start..end`. */
-interface RecordInfo {
-  readonly start: number;
-  /** Last entry it serves: a later record or a truncation may have cut its tail. */
-  end: number;
-  readonly chunks: number;
-}
-
 const EMPTY_HARD_STATE: HardState = { term: 0, vote: "", commit: 0 };
-const EMPTY_CONF: ConfState = { voters: [], learners: [] };
-const EMPTY = new Uint8Array(0);
 
 /** Durable Raft log, hard state and snapshot of one member in one Deno KV file. */
 export class KvRaftStorage {
@@ -184,9 +163,7 @@ export class KvRaftStorage {
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
   /** Seals entry data and snapshots; undefined for an unencrypted store. */
-  #cipher: DataCipher | undefined;
-  /** The raw data key of an encrypted store. */
-  #dek: Uint8Array | undefined;
+  #encryption: StoreEncryption | undefined;
 
   private constructor(path: string, kv: KvLike, meta: Meta, versionstamp: string) {
     this.path = path;
@@ -209,7 +186,7 @@ export class KvRaftStorage {
         }
         const encryption: EncryptionMeta | undefined = options.encryption === undefined
           ? undefined
-          : { dek: await storeDek(generateDek(), options.encryption.kek, options) };
+          : await StoreEncryption.create(options.encryption.kek, options);
         const meta: Meta = {
           format: KV_STORAGE_FORMAT_VERSION,
           memberId: options.memberId,
@@ -237,15 +214,7 @@ export class KvRaftStorage {
       const storage = new KvRaftStorage(path, kv, meta, got.versionstamp ?? "");
       if (meta.encryption !== undefined) {
         const kek = options.encryption?.kek ?? null;
-        let dek = await loadDek(meta.encryption.dek, kek, meta);
-        if (dek === null && meta.encryption.previous !== undefined) {
-          dek = await loadDek(meta.encryption.previous, kek, meta);
-        }
-        if (dek === null) {
-          throw new StorageKeyError(path, kek === null && meta.encryption.dek.wrapped);
-        }
-        storage.#cipher = await DataCipher.create(dek);
-        storage.#dek = dek;
+        storage.#encryption = await StoreEncryption.open(path, meta.encryption, kek, meta);
       }
       storage.#initial = await storage.#scan();
       return storage;
@@ -273,7 +242,7 @@ export class KvRaftStorage {
 
   /** Whether entry data and snapshots are encrypted at rest. */
   get encrypted(): boolean {
-    return this.#cipher !== undefined;
+    return this.#encryption !== undefined;
   }
 
   /**
@@ -287,14 +256,11 @@ export class KvRaftStorage {
   setKek(kek: Uint8Array | null): Promise<void> {
     return this.#serial(async () => {
       const current = this.#meta.encryption;
-      const dek = this.#dek;
-      if (current === undefined || dek === undefined) {
+      const keys = this.#encryption;
+      if (current === undefined || keys === undefined) {
         throw new TypeError(`Raft storage ${this.path} is not encrypted: it has no key to rewrap`);
       }
-      const encryption: EncryptionMeta = {
-        dek: await storeDek(dek, kek, this.#meta),
-        previous: current.dek,
-      };
+      const encryption: EncryptionMeta = await keys.rewrap(current, kek, this.#meta);
       await this.#write([{ ops: [], meta: { ...this.#meta, encryption } }]);
     });
   }
@@ -312,15 +278,15 @@ export class KvRaftStorage {
    * conflicting suffix), then hard state. Resolves once all of it is synced.
    * @throws {StorageWriteError} when it could not; every later write then fails too. */
   save(batch: SaveBatch): Promise<void> {
-    if (this.#cipher === undefined) return this.#serial(() => this.#write(this.#planSave(batch)));
-    const cipher = this.#cipher;
+    const keys = this.#encryption;
+    if (keys === undefined) return this.#serial(() => this.#write(this.#planSave(batch)));
     return this.#serial(async () => {
       const sealed: SaveBatch = {
         ...batch,
-        entries: await Promise.all(batch.entries.map((e) => cipher.sealEntry(e))),
+        entries: await keys.sealEntries(batch.entries),
         ...(batch.snapshot === undefined
           ? {}
-          : { snapshot: await sealSnapshot(cipher, batch.snapshot) }),
+          : { snapshot: await keys.sealSnapshot(batch.snapshot) }),
       };
       return await this.#write(this.#planSave(sealed));
     });
@@ -328,12 +294,12 @@ export class KvRaftStorage {
 
   /** Stores a snapshot taken locally at an index of the log, keeping the log. */
   saveSnapshot(snapshot: Snapshot): Promise<void> {
-    const cipher = this.#cipher;
-    if (cipher === undefined) {
+    const keys = this.#encryption;
+    if (keys === undefined) {
       return this.#serial(() => this.#write(this.#planLocalSnapshot(snapshot)));
     }
     return this.#serial(async () =>
-      await this.#write(this.#planLocalSnapshot(await sealSnapshot(cipher, snapshot)))
+      await this.#write(this.#planLocalSnapshot(await keys.sealSnapshot(snapshot)))
     );
   }
 
@@ -596,204 +562,31 @@ export class KvRaftStorage {
     if (meta !== undefined) this.#meta = meta;
   }
 
-  // ---- reading and verifying ----
+  // ---- reading and verifying (kv_load.ts) ----
 
   async #scan(): Promise<KvRaftState> {
     const path = this.path;
     const got = await this.#kv.get(META_KEY);
     const meta = decodeMeta(path, got.value);
     const garbage: Deno.KvKey[] = [];
-    const snapshot = await this.#readSnapshot(meta, garbage);
-    const records: (RecordInfo & { entries: Entry[] })[] = [];
-    let open: { start: number; head: RecordHeader; parts: Uint8Array[] } | undefined;
-    const finish = () => {
-      if (open === undefined) return;
-      const { start, head, parts } = open;
-      open = undefined;
-      if (parts.length !== head.chunks) {
-        throw new CorruptStorageError(
-          path,
-          `the record of entries ${start}..${start + head.count - 1} is truncated: ` +
-            `${parts.length} of ${head.chunks} chunks present`,
-        );
-      }
-      const entries = decodeRecord(path, start, head, parts);
-      // A record supersedes what earlier records hold from its start on.
-      // Ends never decrease along the records (each one cuts the earlier ones at its start).
-      const reach = Math.max(meta.firstIndex - 1, records[records.length - 1]?.end ?? 0);
-      if (start > reach + 1) {
-        const from = reach + 1;
-        throw new CorruptStorageError(
-          path,
-          `entr${start - from > 1 ? `ies ${from}..${start - 1} are` : `y ${from} is`} missing ` +
-            `(the log jumps from ${from - 1} to ${start})`,
-        );
-      }
-      for (let i = records.length - 1; i >= 0; i--) {
-        const r = records[i] as RecordInfo & { entries: Entry[] };
-        if (r.end < start) break;
-        r.end = start - 1;
-        r.entries.length = Math.max(0, start - r.start);
-      }
-      records.push({ start, end: start + entries.length - 1, chunks: head.chunks, entries });
-    };
-    for await (const item of this.#kv.list({ prefix: [ENTRY_PREFIX] }, { batchSize: 500 })) {
-      const [, start, chunk] = item.key;
-      if (typeof start !== "number" || typeof chunk !== "number" || item.key.length !== 3) {
-        throw new CorruptStorageError(path, `unexpected key ${JSON.stringify(item.key)}`);
-      }
-      if (start > meta.lastIndex) {
-        garbage.push(item.key); // written by a save that did not complete
-        continue;
-      }
-      const { head, data } = decodeRecordChunk(path, start, chunk, item.value);
-      if (chunk === 0) {
-        finish();
-        open = { start, head, parts: [data] };
-      } else if (open === undefined || open.start !== start || open.parts.length !== chunk) {
-        throw new CorruptStorageError(
-          path,
-          `chunk ${chunk} of the record at ${start} is out of place (a chunk before it is missing)`,
-        );
-      } else if (head.chunks !== open.head.chunks || head.size !== open.head.size) {
-        throw new CorruptStorageError(path, `the chunks of the record at ${start} disagree`);
-      } else {
-        open.parts.push(data);
-      }
-    }
-    finish();
-    const entries: Entry[] = [];
-    this.#records = [];
-    for (const r of records) {
-      const end = Math.min(r.end, meta.lastIndex);
-      if (end < meta.firstIndex) {
-        // Compacted, superseded or beyond the log: never rewritten below the first index.
-        garbage.push(...recordKeys(r.start, r.chunks));
-        continue;
-      }
-      this.#records.push({ start: r.start, end, chunks: r.chunks });
-      for (const e of r.entries) {
-        if (e.index >= meta.firstIndex && e.index <= end) entries.push(e);
-      }
-    }
-    const lastFound = entries.length === 0 ? meta.firstIndex - 1 : entries.at(-1)!.index;
-    if (entries.length > 0 && entries[0]!.index !== meta.firstIndex) {
-      throw new CorruptStorageError(
-        path,
-        `entries ${meta.firstIndex}..${entries[0]!.index - 1} are missing (the log starts late)`,
-      );
-    }
-    if (lastFound !== meta.lastIndex) {
-      throw new CorruptStorageError(
-        path,
-        `the log ends at ${lastFound} but the meta record says it ends at ${meta.lastIndex}`,
-      );
-    }
-    this.#checkLog(meta, entries, snapshot);
-    if (this.#cipher !== undefined) await this.#openEntries(entries);
+    const snapshot = await readSnapshot(this.#kv, path, meta, this.#encryption, garbage);
+    const { records, entries } = await readLog(this.#kv, path, meta, garbage);
+    this.#records = records;
+    checkLog(path, meta, entries, snapshot);
+    if (this.#encryption !== undefined) await this.#encryption.openEntries(path, entries);
     this.#dead = [];
     await this.#deleteGarbage(garbage);
     // A snapshot covers only committed entries; the shell may write the commit index lazily.
     const commit = Math.max(meta.hardState.commit, snapshot.meta.index);
     return {
       hardState: { ...meta.hardState, commit },
-      conf: meta.snapshot?.conf ?? EMPTY_CONF,
+      // The stored snapshot's membership; none (empty) without a snapshot.
+      conf: snapshot.meta.conf,
       snapshot,
       entries,
       firstIndex: meta.firstIndex,
       lastIndex: meta.lastIndex,
     };
-  }
-
-  #checkLog(meta: Meta, entries: Entry[], snapshot: Snapshot): void {
-    const path = this.path;
-    const snapIndex = snapshot.meta.index;
-    if (meta.firstIndex > snapIndex + 1 || meta.lastIndex < snapIndex) {
-      throw new CorruptStorageError(
-        path,
-        `the log ${meta.firstIndex}..${meta.lastIndex} does not join the snapshot at ${snapIndex}`,
-      );
-    }
-    let term = 0;
-    for (const e of entries) {
-      if (e.term < term) {
-        throw new CorruptStorageError(path, `entry ${e.index} has term ${e.term} after ${term}`);
-      }
-      term = e.term;
-      if (e.index === snapIndex && e.term !== snapshot.meta.term) {
-        throw new CorruptStorageError(path, `entry ${e.index} disagrees with the snapshot's term`);
-      }
-      if (e.index === snapIndex + 1 && e.term < snapshot.meta.term) {
-        throw new CorruptStorageError(path, `entry ${e.index} is older than the snapshot`);
-      }
-    }
-    const hs = meta.hardState;
-    if (hs.commit > meta.lastIndex || term > hs.term) {
-      throw new CorruptStorageError(
-        path,
-        `the hard state (term ${hs.term}, commit ${hs.commit}) is behind the log ` +
-          `(last index ${meta.lastIndex}, last term ${term})`,
-      );
-    }
-  }
-
-  async #readSnapshot(meta: Meta, garbage: Deno.KvKey[]): Promise<Snapshot> {
-    const path = this.path;
-    const d = meta.snapshot;
-    const parts: Uint8Array[] = [];
-    for await (const item of this.#kv.list({ prefix: [SNAP_PREFIX] }, { batchSize: 100 })) {
-      const [, gen, chunk] = item.key;
-      if (typeof gen !== "number" || typeof chunk !== "number" || item.key.length !== 3) {
-        throw new CorruptStorageError(path, `unexpected key ${JSON.stringify(item.key)}`);
-      }
-      if (d === null || gen !== d.gen) {
-        garbage.push(item.key);
-        continue;
-      }
-      if (chunk !== parts.length) {
-        throw new CorruptStorageError(
-          path,
-          `snapshot chunk ${parts.length} of ${d.chunks} is missing`,
-        );
-      }
-      parts.push(decodeSnapChunk(path, d, chunk, item.value));
-    }
-    if (d === null) {
-      return { meta: { index: 0, term: 0, conf: EMPTY_CONF }, data: EMPTY };
-    }
-    if (parts.length !== d.chunks) {
-      throw new CorruptStorageError(
-        path,
-        `the snapshot at index ${d.index} is truncated: ${parts.length} of ${d.chunks} chunks present`,
-      );
-    }
-    const data = concat(parts);
-    if (data.byteLength !== d.size || crc32(data) !== d.crc) {
-      throw new CorruptStorageError(
-        path,
-        `the snapshot at index ${d.index} does not match its checksum`,
-      );
-    }
-    if (this.#cipher === undefined) {
-      return { meta: { index: d.index, term: d.term, conf: d.conf }, data };
-    }
-    const plain = await this.#cipher.openSnapshot(d.index, d.term, data);
-    if (plain === null) {
-      throw new CorruptStorageError(path, `the snapshot at index ${d.index} does not decrypt`);
-    }
-    return { meta: { index: d.index, term: d.term, conf: d.conf }, data: plain };
-  }
-
-  /** Replaces each sealed entry by its plaintext, in place. */
-  async #openEntries(entries: Entry[]): Promise<void> {
-    const cipher = this.#cipher as DataCipher;
-    const opened = await Promise.all(entries.map((e) => cipher.openEntry(e)));
-    for (const [i, e] of opened.entries()) {
-      if (e === null) {
-        throw new CorruptStorageError(this.path, `entry ${entries[i]!.index} does not decrypt`);
-      }
-      entries[i] = e;
-    }
   }
 
   async #deleteGarbage(keys: Deno.KvKey[]): Promise<void> {
@@ -802,12 +595,3 @@ export class KvRaftStorage {
     }
   }
 }
-
-async function sealSnapshot(cipher: DataCipher, snap: Snapshot): Promise<Snapshot> {
-  return {
-    meta: snap.meta,
-    data: await cipher.sealSnapshot(snap.meta.index, snap.meta.term, snap.data),
-  };
-}
-
-// ---- record codec ----

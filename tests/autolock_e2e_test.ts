@@ -6,100 +6,35 @@
  * re-encrypts with the new one) and autolock turned off again.
  */
 import assert from "node:assert/strict";
+import { NodeProcess, ok, randomPort, swarm, until } from "./_process.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const FLAGS = ["run", "--no-prompt", "--unstable-kv", "--unstable-worker-options", "-A", MAIN];
-const dec = new TextDecoder();
+/** Marks the node object in the Raft log: it must never be found in the files in plaintext. */
+const HOSTNAME = `autolock-host-${crypto.randomUUID().slice(0, 8)}`;
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function swarm(socket: string, args: string[], stdin?: string): Promise<Result> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [...FLAGS, "-s", socket, ...args],
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
-    await writer.close();
-  }
-  const out = await child.output();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-async function ok(socket: string, ...args: string[]): Promise<string> {
-  const r = await swarm(socket, args);
-  assert.equal(r.code, 0, `swarm ${args.join(" ")} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(
-    `Timed out waiting for ${what} (last: ${
-      last instanceof Error ? last.message : JSON.stringify(last)
-    })`,
-  );
-}
-
-class NodeProcess {
-  readonly child: Deno.ChildProcess;
-  output = "";
+/** `swarm init` on `dir`, the remote API on 127.0.0.1:`port`. */
+class InitNode extends NodeProcess {
   constructor(dir: string, port: number, extra: string[] = []) {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: [
-        ...FLAGS,
-        "init",
-        "-d",
-        dir,
-        "--listen-remote-api",
-        `127.0.0.1:${port}`,
-        "--hostname",
-        HOSTNAME,
-        "--heartbeat-period",
-        "1000",
-        ...extra,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const collect = async (s: ReadableStream<Uint8Array>) => {
-      for await (const chunk of s.pipeThrough(new TextDecoderStream())) this.output += chunk;
-    };
-    collect(this.child.stdout);
-    collect(this.child.stderr);
-  }
-  started(): Promise<boolean> {
-    return until("the node to start", () => this.output.includes("Press Ctrl-C"));
+    super([
+      "init",
+      "-d",
+      dir,
+      "--listen-remote-api",
+      `127.0.0.1:${port}`,
+      "--hostname",
+      HOSTNAME,
+      "--heartbeat-period",
+      "1000",
+      ...extra,
+    ]);
   }
   locked(): Promise<boolean> {
     return until("the node to wait, locked", () => this.output.includes("this manager is locked"));
   }
+  /** Stops the node with SIGTERM; it must exit with 0. */
   async stop(): Promise<void> {
-    this.child.kill("SIGTERM");
-    assert.equal((await this.child.status).code, 0, this.output);
+    assert.equal((await this.kill("SIGTERM")).code, 0, this.output);
   }
 }
-
-/** Marks the node object in the Raft log: it must never be found in the files in plaintext. */
-const HOSTNAME = `autolock-host-${crypto.randomUUID().slice(0, 8)}`;
 
 async function remoteApiAnswers(port: number): Promise<boolean> {
   try {
@@ -135,10 +70,10 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir();
     const socket = `${dir}/swarm.sock`;
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    let node = new NodeProcess(dir, port, ["--autolock"]);
+    const port = randomPort();
+    let node = new InitNode(dir, port, ["--autolock"]);
     try {
-      await node.started();
+      await node.ready();
       const key = /SWMKEY-1-[A-Za-z0-9+/]{43}/.exec(node.output)?.[0];
       assert.ok(key, `the banner shows the unlock key:\n${node.output}`);
       assert.match(node.output, /Store it safely/);
@@ -149,7 +84,7 @@ Deno.test({
       assert.ok(!(await raftFilesContain(dir, HOSTNAME)), "the Raft log is encrypted at rest");
 
       // Restarted: locked. The control socket says so, the remote API is not served.
-      node = new NodeProcess(dir, port);
+      node = new InitNode(dir, port);
       await node.locked();
       const refused = await swarm(socket, ["node", "ls"]);
       assert.equal(refused.code, 1);
@@ -167,7 +102,7 @@ Deno.test({
 
       const right = await swarm(socket, ["unlock"], `${key}\n`);
       assert.equal(right.code, 0, right.stderr);
-      await node.started();
+      await node.ready();
       assert.match(await ok(socket, "node", "ls"), new RegExp(`${HOSTNAME}.*Ready.*Leader`));
       assert.equal(await remoteApiAnswers(port), true);
       assert.equal(await ok(socket, "unlock-key", "-q"), `${key}\n`);
@@ -192,11 +127,11 @@ Deno.test({
         () => node.output.split("now encrypted with the cluster's unlock key").length === 2,
       );
       await node.stop();
-      node = new NodeProcess(dir, port);
+      node = new InitNode(dir, port);
       await node.locked();
       assert.equal((await swarm(socket, ["unlock"], `${key}\n`)).code, 1, "the old key");
       assert.equal((await swarm(socket, ["unlock"], `${rotated}\n`)).code, 0, "the new key");
-      await node.started();
+      await node.ready();
 
       // Autolock off: the keys are decrypted, and the next start needs no key.
       assert.equal(await ok(socket, "cluster", "update", "--autolock=false"), "Swarm updated.\n");
@@ -206,8 +141,8 @@ Deno.test({
       assert.match(noKey.stderr, /autolock is not enabled/);
       await node.stop();
       assert.equal(await encryptedKey(dir), false);
-      node = new NodeProcess(dir, port);
-      await node.started();
+      node = new InitNode(dir, port);
+      await node.ready();
       assert.doesNotMatch(node.output, /locked/);
       assert.match(await ok(socket, "node", "ls"), /Leader/);
     } finally {

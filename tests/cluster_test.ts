@@ -6,104 +6,28 @@
  * and a removed node are refused with clear messages.
  */
 import assert from "node:assert/strict";
+import {
+  killSleepProcesses,
+  NodeProcess,
+  ok,
+  randomPort,
+  run,
+  runningTasks,
+  until,
+} from "./_process.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const FLAGS = ["run", "--no-prompt", "--unstable-kv", "--unstable-worker-options", "-A", MAIN];
-const dec = new TextDecoder();
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function swarm(socket: string, ...args: string[]): Promise<Result> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [...FLAGS, "-s", socket, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-async function ok(socket: string, ...args: string[]): Promise<string> {
-  const r = await swarm(socket, ...args);
-  assert.equal(r.code, 0, `swarm ${args.join(" ")} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
-async function until<T>(
-  what: string,
-  fn: () => T | Promise<T>,
-  timeoutMs = 60_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(
-    `Timed out waiting for ${what} (last: ${
-      last instanceof Error ? last.message : JSON.stringify(last)
-    })`,
-  );
-}
-
-class NodeProcess {
-  readonly child: Deno.ChildProcess;
-  output = "";
-  readonly exited: Promise<Deno.CommandStatus>;
-  constructor(readonly name: string, readonly dir: string, args: string[]) {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: [...FLAGS, ...args, "-d", dir, "--heartbeat-period", "1000", "--hostname", name],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const collect = async (s: ReadableStream<Uint8Array>) => {
-      for await (const chunk of s.pipeThrough(new TextDecoderStream())) this.output += chunk;
-    };
-    collect(this.child.stdout);
-    collect(this.child.stderr);
-    this.exited = this.child.status;
+/** A node of the cluster: its state directory is `dir`, its hostname `name`. */
+class ClusterNode extends NodeProcess {
+  constructor(name: string, readonly dir: string, args: string[]) {
+    super([...args, "-d", dir, "--heartbeat-period", "1000", "--hostname", name], {
+      name,
+      readyTimeoutMs: 90_000,
+      failOn: /Error:/,
+    });
   }
   get socket(): string {
     return `${this.dir}/swarm.sock`;
   }
-  ready(): Promise<boolean> {
-    return until(`${this.name} to start`, () => {
-      if (this.output.includes("Press Ctrl-C")) return true;
-      if (/Error:/.test(this.output)) throw new Error(`${this.name} failed:\n${this.output}`);
-      return false;
-    }, 90_000);
-  }
-  kill(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
-    try {
-      this.child.kill(signal);
-    } catch { /* already gone */ }
-    return this.exited;
-  }
-}
-
-interface TaskJson {
-  nodeId?: string;
-  status?: { state?: string };
-  desiredState?: string;
-}
-
-async function runningTasks(socket: string, service: string): Promise<TaskJson[]> {
-  const tasks = JSON.parse(
-    await ok(socket, "service", "ps", service, "--format", "json"),
-  ) as TaskJson[];
-  return tasks.filter((t) =>
-    t.status?.state === "TASK_STATE_RUNNING" && t.desiredState === "TASK_STATE_RUNNING"
-  );
 }
 
 interface NodeJson {
@@ -117,16 +41,6 @@ async function nodes(socket: string): Promise<NodeJson[]> {
   return JSON.parse(await ok(socket, "node", "ls", "--format", "json")) as NodeJson[];
 }
 
-function killTasks(marker: string): void {
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      if (cmd[0]?.endsWith("sleep") && cmd.includes(marker)) Deno.kill(Number(e.name), "SIGKILL");
-    } catch { /* exited meanwhile */ }
-  }
-}
-
 async function join(
   name: string,
   base: string,
@@ -134,9 +48,9 @@ async function join(
   port: number,
   token: string,
   via: string,
-): Promise<NodeProcess> {
+): Promise<ClusterNode> {
   const addr = `${host}:${port}`;
-  const n = new NodeProcess(name, `${base}/${name}`, [
+  const n = new ClusterNode(name, `${base}/${name}`, [
     "join",
     "--token",
     token,
@@ -155,11 +69,11 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const base = await Deno.makeTempDir();
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = randomPort();
     const marker = String(200000 + port);
-    const all: NodeProcess[] = [];
+    const all: ClusterNode[] = [];
     try {
-      const m1 = new NodeProcess("m1", `${base}/m1`, [
+      const m1 = new ClusterNode("m1", `${base}/m1`, [
         "init",
         "--listen-remote-api",
         `127.0.0.11:${port}`,
@@ -175,13 +89,13 @@ Deno.test({
       const wrong = `SWMTKN-1-${digestPart}-${secret.slice(0, -1)}${
         secret.endsWith("a") ? "b" : "a"
       }`;
-      const bad = new NodeProcess("bad", `${base}/bad`, ["join", "--token", wrong, via]);
+      const bad = new ClusterNode("bad", `${base}/bad`, ["join", "--token", wrong, via]);
       assert.notEqual((await bad.exited).code, 0);
       assert.match(bad.output, /token/i);
       const otherDigest = `SWMTKN-1-${digestPart.slice(0, -1)}${
         digestPart.endsWith("a") ? "b" : "a"
       }-${secret}`;
-      const foreign = new NodeProcess("foreign", `${base}/foreign`, [
+      const foreign = new ClusterNode("foreign", `${base}/foreign`, [
         "join",
         "--token",
         otherDigest,
@@ -282,7 +196,7 @@ Deno.test({
         )?.status?.state ===
           "STATE_DOWN");
       await ok(survivors[0]!.socket, "node", "rm", w2Id);
-      const back = new NodeProcess("w2", `${base}/w2`, [
+      const back = new ClusterNode("w2", `${base}/w2`, [
         "join",
         "--listen-remote-api",
         `127.0.0.15:${port}`,
@@ -292,22 +206,29 @@ Deno.test({
       await until("w2 to be refused", () => /removed|revoked/i.test(back.output));
       assert.ok(!(await nodes(survivors[0]!.socket)).some((n) => n.id === w2Id));
 
-      // A stopped worker leaves for good: its identity is gone from its state directory.
+      // The same join command on the same state directory resumes the node.
       await w1.kill("SIGTERM");
-      const left = await new Deno.Command(Deno.execPath(), {
-        args: [...FLAGS, "leave", "-d", w1.dir],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.equal(left.code, 0, dec.decode(left.stderr));
-      assert.match(dec.decode(left.stdout), new RegExp(`Node ${w1Id} left the swarm`));
+      const again = await join("w1", base, "127.0.0.14", port, workerToken, via);
+      all.push(again);
+      assert.match(again.output, new RegExp(`Swarm node ${w1Id} resumed`));
+      await until(
+        "w1 ready again",
+        async () => (await nodes(s0)).find((n) => n.id === w1Id)?.status?.state === "STATE_READY",
+      );
+      assert.equal((await nodes(s0)).length, 4, "resuming adds no node");
+
+      // A stopped worker leaves for good: its identity is gone from its state directory.
+      await again.kill("SIGTERM");
+      const left = await run(["leave", "-d", w1.dir]);
+      assert.equal(left.code, 0, left.stderr);
+      assert.match(left.stdout, new RegExp(`Node ${w1Id} left the swarm`));
       await assert.rejects(Deno.stat(`${w1.dir}/node.json`), Deno.errors.NotFound);
     } catch (e) {
       for (const n of all) console.error(`--- ${n.name} ---\n${n.output.slice(-3000)}`);
       throw e;
     } finally {
       await Promise.all(all.map((n) => n.kill("SIGKILL")));
-      killTasks(marker);
+      killSleepProcesses(marker);
       await Deno.remove(base, { recursive: true }).catch(() => {});
     }
   },

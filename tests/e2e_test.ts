@@ -4,107 +4,33 @@
  * user would type it. Task processes are counted in /proc.
  */
 import assert from "node:assert/strict";
+import {
+  killSleepProcesses,
+  NodeProcess,
+  ok,
+  randomPort,
+  runningTasks,
+  sleepProcesses,
+  swarm,
+  type TaskJson,
+  until as waitUntil,
+} from "./_process.ts";
 
-const MAIN = new URL("../main.ts", import.meta.url).pathname;
-const FLAGS = ["run", "--no-prompt", "--unstable-kv", "--unstable-worker-options", "-A", MAIN];
+/** Waits here give up after 30 s unless told otherwise. */
+const until = <T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000) =>
+  waitUntil(what, fn, timeoutMs);
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function swarm(socket: string, ...args: string[]): Promise<Result> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [...FLAGS, "-s", socket, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-async function ok(socket: string, ...args: string[]): Promise<string> {
-  const r = await swarm(socket, ...args);
-  assert.equal(r.code, 0, `swarm ${args.join(" ")} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** Processes whose command line contains `marker`. */
-function processesWith(marker: string): number[] {
-  const pids: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).split("\0");
-      if (cmd[0]?.endsWith("sleep") && cmd.includes(marker)) pids.push(Number(e.name));
-    } catch { /* exited meanwhile */ }
-  }
-  return pids;
-}
-
-async function until<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(
-    `Timed out waiting for ${what} (last: ${
-      last instanceof Error ? last.message : JSON.stringify(last)
-    })`,
-  );
-}
-
-class NodeProcess {
-  readonly child: Deno.ChildProcess;
-  output = "";
-  constructor(command: "init" | "up", stateDir: string, port: number) {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: [
-        ...FLAGS,
-        command,
-        "-d",
-        stateDir,
-        "--listen-remote-api",
-        `127.0.0.1:${port}`,
-        "--heartbeat-period",
-        "1000",
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const collect = async (s: ReadableStream<Uint8Array>) => {
-      for await (const chunk of s.pipeThrough(new TextDecoderStream())) this.output += chunk;
-    };
-    collect(this.child.stdout);
-    collect(this.child.stderr);
-  }
-  ready(): Promise<boolean> {
-    return until("the node to start", () => this.output.includes("Press Ctrl-C"), 60_000);
-  }
-  async stop(signal: Deno.Signal = "SIGTERM"): Promise<Deno.CommandStatus> {
-    this.child.kill(signal);
-    return await this.child.status;
-  }
-}
-
-const runningTasks = async (socket: string, service: string) => {
-  const tasks = JSON.parse(await ok(socket, "service", "ps", service, "--format", "json")) as {
-    status?: { state?: string };
-    desiredState?: string;
-  }[];
-  return tasks.filter((t) =>
-    t.status?.state === "TASK_STATE_RUNNING" && t.desiredState === "TASK_STATE_RUNNING"
-  ).length;
-};
+/** `swarm init` or `swarm up` on `stateDir`, the remote API on 127.0.0.1:`port`. */
+const startNode = (command: "init" | "up", stateDir: string, port: number) =>
+  new NodeProcess([
+    command,
+    "-d",
+    stateDir,
+    "--listen-remote-api",
+    `127.0.0.1:${port}`,
+    "--heartbeat-period",
+    "1000",
+  ]);
 
 Deno.test({
   name:
@@ -114,9 +40,9 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir();
     const socket = `${dir}/swarm.sock`;
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    const port = randomPort();
     const marker = String(100000 + port); // `sleep <marker>` identifies this test's tasks
-    let node = new NodeProcess("init", dir, port);
+    let node = startNode("init", dir, port);
     try {
       await node.ready();
       assert.match(node.output, /Swarm initialized/);
@@ -137,22 +63,25 @@ Deno.test({
         ),
         /^[0-9a-z]{25}\n$/,
       );
-      await until("3 task processes", () => processesWith(marker).length === 3);
+      await until("3 task processes", () => sleepProcesses(marker).length === 3);
       assert.equal(
-        await until("3 running tasks", async () => (await runningTasks(socket, "web")) === 3 && 3),
+        await until(
+          "3 running tasks",
+          async () => (await runningTasks(socket, "web")).length === 3 && 3,
+        ),
         3,
       );
       assert.match(await ok(socket, "service", "ls"), /web\s+replicated\s+3\/3\s+sleep/);
 
       await ok(socket, "service", "scale", "web=5");
-      await until("5 task processes", () => processesWith(marker).length === 5);
+      await until("5 task processes", () => sleepProcesses(marker).length === 5);
       await ok(socket, "service", "scale", "web=1");
-      await until("1 task process", () => processesWith(marker).length === 1);
+      await until("1 task process", () => sleepProcesses(marker).length === 1);
 
-      const [victim] = processesWith(marker);
+      const [victim] = sleepProcesses(marker);
       Deno.kill(victim!, "SIGKILL");
       const replacement = await until("a replacement process", () => {
-        const now = processesWith(marker);
+        const now = sleepProcesses(marker);
         return now.length === 1 && now[0] !== victim && now[0];
       });
       assert.notEqual(replacement, victim);
@@ -174,12 +103,12 @@ Deno.test({
           [["service", "create", "--bogus-flag", "x"], /bogus-flag/],
         ] as const
       ) {
-        const r = await swarm(socket, ...args);
+        const r = await swarm(socket, args);
         assert.notEqual(r.code, 0, `${args.join(" ")} should fail`);
         assert.match(r.stderr, message);
       }
       assert.equal(await ok(socket, "service", "ls", "-q"), before);
-      const unreachable = await swarm(`${dir}/nothing.sock`, "service", "ls");
+      const unreachable = await swarm(`${dir}/nothing.sock`, ["service", "ls"]);
       assert.equal(unreachable.code, 1);
       assert.match(unreachable.stderr, /cannot reach the swarm manager/);
 
@@ -196,16 +125,20 @@ Deno.test({
         "sleep",
         marker,
       );
-      await until("3 task processes", () => processesWith(marker).length === 3);
-      const status = await node.stop("SIGTERM");
+      await until("3 task processes", () => sleepProcesses(marker).length === 3);
+      const status = await node.kill("SIGTERM");
       assert.equal(status.code, 0);
-      assert.equal(processesWith(marker).length, 0, "a stopped node leaves no task process behind");
-      node = new NodeProcess("init", dir, port);
+      assert.equal(
+        sleepProcesses(marker).length,
+        0,
+        "a stopped node leaves no task process behind",
+      );
+      node = startNode("init", dir, port);
       await node.ready();
       assert.match(node.output, /resumed/);
       const services = await ok(socket, "service", "ls", "-q");
       assert.equal(services.trim().split("\n").length, 2);
-      await until("the tasks to run again", () => processesWith(marker).length === 3);
+      await until("the tasks to run again", () => sleepProcesses(marker).length === 3);
       assert.ok(JSON.parse(await ok(socket, "task", "ls", "--format", "json")).length >= 3);
 
       await ok(socket, "service", "update", "other", "--env-add", "DEBUG=1");
@@ -214,11 +147,7 @@ Deno.test({
       await until("the updated tasks to run", async () => {
         const tasks = JSON.parse(
           await ok(socket, "service", "ps", "other", "--format", "json"),
-        ) as {
-          desiredState?: string;
-          status?: { state?: string };
-          spec?: { process?: { env?: string[] } };
-        }[];
+        ) as TaskJson[];
         const live = tasks.filter((t) => t.desiredState === "TASK_STATE_RUNNING");
         return live.length === 2 &&
           live.every((t) =>
@@ -227,11 +156,11 @@ Deno.test({
       }, 60_000);
 
       await ok(socket, "service", "rm", "web", "other");
-      await until("no task process", () => processesWith(marker).length === 0);
+      await until("no task process", () => sleepProcesses(marker).length === 0);
       assert.equal(await ok(socket, "service", "ls", "-q"), "");
     } finally {
-      await node.stop("SIGTERM").catch(() => {});
-      for (const pid of processesWith(marker)) Deno.kill(pid, "SIGKILL");
+      await node.kill("SIGTERM");
+      killSleepProcesses(marker);
       await Deno.remove(dir, { recursive: true });
     }
   },
@@ -244,16 +173,19 @@ Deno.test({
   async fn() {
     const dir = await Deno.makeTempDir();
     const socket = `${dir}/swarm.sock`;
-    const node = new NodeProcess("up", dir, 20000 + Math.floor(Math.random() * 20000));
+    const node = startNode("up", dir, randomPort());
     try {
       await node.ready();
       assert.match(node.output, /sample service "hello"/);
-      await until("3 running hello tasks", async () => (await runningTasks(socket, "hello")) === 3);
+      await until(
+        "3 running hello tasks",
+        async () => (await runningTasks(socket, "hello")).length === 3,
+      );
       assert.match(await ok(socket, "version"), /0\.1\.0/);
       assert.match(await ok(socket, "cluster", "inspect"), /"default"/);
       assert.match(await ok(socket, "task", "ls"), /hello\.1/);
     } finally {
-      assert.equal((await node.stop("SIGINT")).code, 0);
+      assert.equal((await node.kill("SIGINT")).code, 0);
       await Deno.remove(dir, { recursive: true });
     }
   },
