@@ -118,6 +118,16 @@ Deno.test({
         const ns = await nodes(m1.socket);
         return ns.length === 5 && ns.every((n) => n.status?.state === "STATE_READY");
       });
+      // A rotated token admits no one new; the nodes that joined with it keep working.
+      assert.match(
+        await ok(m3.socket, "join-token", "--rotate", "worker"),
+        /Successfully rotated worker join token/,
+      );
+      const late = new ClusterNode("late", `${base}/late`, ["join", "--token", workerToken, via]);
+      assert.notEqual((await late.exited).code, 0);
+      assert.match(late.output, /swarm join-token worker/);
+      assert.notEqual((await ok(m1.socket, "join-token", "-q", "worker")).trim(), workerToken);
+
       const table = await ok(m2.socket, "node", "ls");
       assert.equal((table.match(/Leader/g) ?? []).length, 1, table);
       assert.equal((table.match(/Reachable/g) ?? []).length, 2, table);
@@ -223,6 +233,77 @@ Deno.test({
       assert.equal(left.code, 0, left.stderr);
       assert.match(left.stdout, new RegExp(`Node ${w1Id} left the swarm`));
       await assert.rejects(Deno.stat(`${w1.dir}/node.json`), Deno.errors.NotFound);
+    } catch (e) {
+      for (const n of all) console.error(`--- ${n.name} ---\n${n.output.slice(-3000)}`);
+      throw e;
+    } finally {
+      await Promise.all(all.map((n) => n.kill("SIGKILL")));
+      killSleepProcesses(marker);
+      await Deno.remove(base, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name: "all three managers stop and start again: the cluster comes back with its services",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const base = await Deno.makeTempDir();
+    const port = randomPort();
+    const marker = String(300000 + port);
+    const all: ClusterNode[] = [];
+    const via = `127.0.0.21:${port}`;
+    const init = () => new ClusterNode("m1", `${base}/m1`, ["init", "--listen-remote-api", via]);
+    try {
+      const m1 = init();
+      all.push(m1);
+      await m1.ready();
+      const token = (await ok(m1.socket, "join-token", "-q", "manager")).trim();
+      all.push(await join("m2", base, "127.0.0.22", port, token, via));
+      all.push(await join("m3", base, "127.0.0.23", port, token, via));
+      await ok(
+        m1.socket,
+        "service",
+        "create",
+        "--name",
+        "web",
+        "--replicas",
+        "3",
+        "--",
+        "sleep",
+        marker,
+      );
+      await until(
+        "3 running tasks",
+        async () => (await runningTasks(m1.socket, "web")).length === 3,
+      );
+
+      // Every manager stops (SIGTERM: its tasks stop with it), then all start again.
+      await Promise.all(all.map((n) => n.kill("SIGTERM")));
+      const again = [
+        init(),
+        ...["m2", "m3"].map((name, i) =>
+          new ClusterNode(name, `${base}/${name}`, [
+            "join",
+            "--listen-remote-api",
+            `127.0.0.${22 + i}:${port}`,
+            via,
+          ])
+        ),
+      ];
+      all.push(...again);
+      await Promise.all(again.map((n) => n.ready()));
+      for (const n of again) assert.match(n.output, /resumed/);
+      await until("3 ready managers, one leading", async () => {
+        const ns = await nodes(again[2]!.socket);
+        return ns.length === 3 && ns.every((n) => n.status?.state === "STATE_READY") &&
+          ns.filter((n) => n.managerStatus?.leader).length === 1;
+      });
+      await until(
+        "3 running tasks again",
+        async () => (await runningTasks(again[1]!.socket, "web")).length === 3,
+      );
     } catch (e) {
       for (const n of all) console.error(`--- ${n.name} ---\n${n.output.slice(-3000)}`);
       throw e;
