@@ -53,7 +53,8 @@ take a stopped node out for good with 'swarm leave'.
 
 Options:
   -s, --socket PATH      Control socket of a manager
-                         (env SWARM_SOCKET, default ${DEFAULT_SOCKET})
+                         (env SWARM_SOCKET; default $SWARM_STATE_DIR/swarm.sock,
+                         else ${DEFAULT_SOCKET})
       --host HOST:PORT   Administer a manager remotely, on its remote API over mutual TLS
                          (env SWARM_HOST; needs the three files below)
       --tls-cert FILE    Client certificate: a manager's, from the manager's

@@ -112,7 +112,10 @@ Deno.test("help is printed for no arguments, --help, help and groups", async () 
     assert.equal(r.out, clientUsage());
     assert.deepEqual(r.connects, []);
   }
-  assert.match(clientUsage(), /default \.swarm\/swarm\.sock/);
+  assert.match(
+    clientUsage(),
+    /default \$SWARM_STATE_DIR\/swarm\.sock,\s+else \.swarm\/swarm\.sock/,
+  );
   for (const argv of [["service"], ["service", "--help"], ["svc", "help"], ["--help", "service"]]) {
     const r = await run(argv);
     assert.equal(r.code, 0, argv.join(" "));

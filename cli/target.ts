@@ -5,7 +5,7 @@
  *
  * | flag                 | environment             | meaning                                  |
  * | -------------------- | ----------------------- | ---------------------------------------- |
- * | `-s, --socket PATH`  | `SWARM_SOCKET`          | the control socket (default {@link DEFAULT_SOCKET}) |
+ * | `-s, --socket PATH`  | `SWARM_SOCKET`          | the control socket (default `$SWARM_STATE_DIR/swarm.sock`, else {@link DEFAULT_SOCKET}) |
  * | `--host HOST:PORT`   | `SWARM_HOST`            | a manager's remote API (`--listen-remote-api`) |
  * | `--tls-cert FILE`    | `SWARM_CERT_PATH`/cert.pem | the client certificate (a manager's)  |
  * | `--tls-key FILE`     | `SWARM_CERT_PATH`/key.pem  | its private key (unencrypted)         |
@@ -24,8 +24,12 @@
 
 import { UsageError } from "./usage_error.ts";
 
-/** The control socket used when neither --socket nor SWARM_SOCKET is given. */
+/** The control socket used when neither --socket, SWARM_SOCKET nor SWARM_STATE_DIR is given. */
 export const DEFAULT_SOCKET = ".swarm/swarm.sock";
+
+function stateDirSocket(stateDir: string | undefined): string | undefined {
+  return stateDir === undefined ? undefined : `${stateDir.replace(/\/+$/, "")}/swarm.sock`;
+}
 
 /** The TLS files of a remote target. */
 export interface TlsFiles {
@@ -93,7 +97,9 @@ export function chooseTarget(
     }
     return {
       kind: "socket",
-      path: flags.socket ?? nonEmpty(env("SWARM_SOCKET")) ?? DEFAULT_SOCKET,
+      // A node started with SWARM_STATE_DIR puts its socket there: the client looks there too.
+      path: flags.socket ?? nonEmpty(env("SWARM_SOCKET")) ??
+        stateDirSocket(nonEmpty(env("SWARM_STATE_DIR"))) ?? DEFAULT_SOCKET,
     };
   }
   checkHost(host, flags.host !== undefined ? "--host" : "SWARM_HOST", command);

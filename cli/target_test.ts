@@ -18,6 +18,17 @@ Deno.test("the socket comes from --socket, then SWARM_SOCKET, then the default",
   });
 });
 
+Deno.test("with SWARM_STATE_DIR the default socket is the node's, as `swarm init` puts it", () => {
+  assert.deepEqual(chooseTarget({}, envOf({ SWARM_STATE_DIR: "/var/lib/swarm/" })), {
+    kind: "socket",
+    path: "/var/lib/swarm/swarm.sock",
+  });
+  assert.deepEqual(
+    chooseTarget({}, envOf({ SWARM_STATE_DIR: "/var/lib/swarm", SWARM_SOCKET: "/e.sock" })),
+    { kind: "socket", path: "/e.sock" },
+  );
+});
+
 Deno.test("--host with the three TLS files is a remote target", () => {
   assert.deepEqual(chooseTarget({ host: "10.0.0.5:4242", ...TLS }, none), {
     kind: "remote",

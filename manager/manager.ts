@@ -198,6 +198,7 @@ export class Manager {
       store: this.store,
       newId: o.newId,
       version: { version: o.version, nodeId: o.nodeId },
+      now,
     });
     this.#unlockKey = new UnlockKeyFollower({
       current: o.unlockKey,
