@@ -17,6 +17,8 @@ export interface Command {
   readonly summary: string;
   /** The usage line, e.g. "swarm service create [OPTIONS] -- COMMAND [ARG...]". */
   readonly usage: string;
+  /** More about the command, shown after the summary in its help (lines ending in "\n"). */
+  readonly description?: string;
   /** The option lines of the help text ("" when there are none besides the common ones). */
   readonly options: string;
   /** Its own flags; {@linkcode COMMON_FLAGS} are added. */
@@ -64,7 +66,8 @@ export function commandHelp(cmd: Command): string {
     if (m !== null) column = Math.max(column, m[0].length - 1);
   }
   const common = COMMON_OPTIONS.map(([flag, text]) => `${flag.padEnd(column)}${text}\n`).join("");
-  return `Usage:  ${cmd.usage}\n\n${cmd.summary}\n\nOptions:\n${cmd.options}${common}`;
+  const more = cmd.description ? `${cmd.description}\n` : "";
+  return `Usage:  ${cmd.usage}\n\n${cmd.summary}\n\n${more}Options:\n${cmd.options}${common}`;
 }
 
 /** The help text of a group: its commands. */

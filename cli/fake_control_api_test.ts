@@ -83,7 +83,7 @@ Deno.test("FakeControlApi updates with optimistic concurrency and keeps the prev
       }),
     ),
     GrpcCode.UNIMPLEMENTED,
-    /renaming services is not supported/,
+    /Renaming a service is not supported/,
   );
   const { service: rolled } = await api.updateService(create(pb.UpdateServiceRequestSchema, {
     serviceId: svc.id,

@@ -36,6 +36,13 @@ import { runNodeRuntime } from "./node_runtime.ts";
 import { NodeCertificateExpiredError } from "./open_node_files.ts";
 import { resumeNode } from "./resume_node.ts";
 import { StorageKeyError } from "../raft/kv_storage.ts";
+import {
+  type ExecutorKind,
+  NodeExecutorError,
+  type NodeExecutorFactory,
+  openNodeExecutor,
+  parseExecutorFlag,
+} from "./node_executor.ts";
 
 const USAGE = `Usage: swarm join --token TOKEN [options] MANAGER_HOST:PORT
 Join the cluster a manager belongs to, as a worker or a manager (the token decides), and run the
@@ -49,6 +56,9 @@ Options:
       --listen-control-api PATH  Managers: control socket (default: <state-dir>/${SOCKET_NAME})
       --hostname NAME            Node name (default: this host's name)
       --heartbeat-period MS      Used if this node becomes the dispatcher (default: 5000)
+      --executor KIND            Run tasks as local processes (process, the default) or as
+                                 containers (docker: the engine at $DOCKER_HOST, else
+                                 /var/run/docker.sock)
   -h, --help                     Show this help`;
 
 interface JoinFlags {
@@ -60,6 +70,7 @@ interface JoinFlags {
   readonly controlSocket: string;
   readonly hostname: string;
   readonly heartbeatPeriodMs: number;
+  readonly executor: ExecutorKind;
 }
 
 export function parseJoinFlags(
@@ -81,6 +92,7 @@ export function parseJoinFlags(
         "listen-control-api": { type: "string" },
         hostname: { type: "string" },
         "heartbeat-period": { type: "string" },
+        executor: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -122,6 +134,8 @@ export function parseJoinFlags(
       }"`,
     );
   }
+  const executor = parseExecutorFlag(v.executor);
+  if (typeof executor !== "string") throw new UsageError(executor.error);
   return {
     token: v.token,
     manager,
@@ -131,6 +145,7 @@ export function parseJoinFlags(
     controlSocket: absolute(v["listen-control-api"] ?? `${stateDir}/${SOCKET_NAME}`),
     hostname: v.hostname ?? hostname(),
     heartbeatPeriodMs: period,
+    executor,
   };
 }
 
@@ -152,17 +167,20 @@ export async function runJoin(args: string[], io: NodeIO): Promise<number> {
   }
   const log = (m: string) => io.stderr(`${new Date().toISOString()} ${m}\n`);
   try {
+    // Before anything is created: an executor that cannot run here is an error at once.
+    const executor = await openNodeExecutor(flags.executor, { env: io.env });
     await Deno.mkdir(flags.stateDir, { recursive: true, mode: 0o700 });
     const unlock = await lockStateDir(flags.stateDir);
     try {
-      return await joinAndRun(flags, io, log);
+      return await joinAndRun(flags, executor, io, log);
     } finally {
       await unlock();
     }
   } catch (e) {
     if (
       e instanceof StateDirError || e instanceof UsageError || e instanceof PkiError ||
-      e instanceof StorageKeyError || e instanceof NodeCertificateExpiredError
+      e instanceof StorageKeyError || e instanceof NodeCertificateExpiredError ||
+      e instanceof NodeExecutorError
     ) {
       io.stderr(`Error: ${e.message}\n`);
       return 1;
@@ -181,6 +199,7 @@ export async function runJoin(args: string[], io: NodeIO): Promise<number> {
 
 async function joinAndRun(
   flags: JoinFlags,
+  executor: NodeExecutorFactory,
   io: NodeIO,
   log: (m: string) => void,
 ): Promise<number> {
@@ -240,6 +259,7 @@ async function joinAndRun(
     tls: files,
     controlSocket: flags.controlSocket,
     heartbeatPeriodMs: flags.heartbeatPeriodMs,
+    executor,
     ...(unlockKey ? { unlockKey } : {}),
     banner: (s) => banner(s, flags, fresh),
     stdout: io.stdout,

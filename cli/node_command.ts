@@ -41,6 +41,13 @@ import { SAMPLE_SERVICE, sampleServiceSpec } from "./sample_service.ts";
 import { NodeCertificateExpiredError } from "./open_node_files.ts";
 import { resumeNode } from "./resume_node.ts";
 import { autolockNotice } from "./autolock_notice.ts";
+import {
+  type ExecutorKind,
+  NodeExecutorError,
+  type NodeExecutorFactory,
+  openNodeExecutor,
+  parseExecutorFlag,
+} from "./node_executor.ts";
 
 export interface NodeIO {
   stdout(text: string): void;
@@ -67,6 +74,9 @@ Options:
       --heartbeat-period MS      Dispatcher heartbeat period in milliseconds (default: 5000)
       --autolock                 Encrypt the managers' keys at rest: a restarted manager stays
                                  locked until 'swarm unlock' gives it the key printed now
+      --executor KIND            Run tasks as local processes (process, the default) or as
+                                 containers (docker: the engine at $DOCKER_HOST, else
+                                 /var/run/docker.sock)
   -h, --help                     Show this help`;
 
 interface InitFlags {
@@ -77,6 +87,7 @@ interface InitFlags {
   readonly hostname: string;
   readonly heartbeatPeriodMs: number;
   readonly autolock: boolean;
+  readonly executor: ExecutorKind;
 }
 
 export function parseInitFlags(
@@ -98,6 +109,7 @@ export function parseInitFlags(
         hostname: { type: "string" },
         "heartbeat-period": { type: "string" },
         autolock: { type: "boolean" },
+        executor: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -124,6 +136,8 @@ export function parseInitFlags(
       }"`,
     );
   }
+  const executor = parseExecutorFlag(v.executor);
+  if (typeof executor !== "string") throw new UsageError(executor.error);
   return {
     stateDir,
     listenAddr,
@@ -132,6 +146,7 @@ export function parseInitFlags(
     hostname: v.hostname ?? hostname(),
     heartbeatPeriodMs: period,
     autolock: v.autolock ?? false,
+    executor,
   };
 }
 
@@ -167,17 +182,19 @@ export async function runNode(command: "init" | "up", args: string[], io: NodeIO
   }
   const log = (m: string) => io.stderr(`${new Date().toISOString()} ${m}\n`);
   try {
+    // Before anything is created: an executor that cannot run here is an error at once.
+    const executor = await openNodeExecutor(flags.executor, { env: io.env });
     await Deno.mkdir(flags.stateDir, { recursive: true, mode: 0o700 });
     const unlock = await lockStateDir(flags.stateDir);
     try {
-      return await runInitNode(command, flags, io, log);
+      return await runInitNode(command, flags, executor, io, log);
     } finally {
       await unlock();
     }
   } catch (e) {
     if (
       e instanceof StateDirError || e instanceof UsageError || e instanceof StorageKeyError ||
-      e instanceof NodeCertificateExpiredError
+      e instanceof NodeCertificateExpiredError || e instanceof NodeExecutorError
     ) {
       io.stderr(`Error: ${e.message}\n`);
       return 1;
@@ -193,6 +210,7 @@ export async function runNode(command: "init" | "up", args: string[], io: NodeIO
 async function runInitNode(
   command: "init" | "up",
   flags: InitFlags,
+  executor: NodeExecutorFactory,
   io: NodeIO,
   log: (m: string) => void,
 ): Promise<number> {
@@ -233,6 +251,7 @@ async function runInitNode(
     tls: files,
     controlSocket: flags.controlSocket,
     heartbeatPeriodMs: flags.heartbeatPeriodMs,
+    executor,
     ...(rootCA ? { rootCA } : {}),
     ...(unlockKey ? { unlockKey } : {}),
     onStarted: async (manager) => {

@@ -1,6 +1,7 @@
 /**
- * What every node runs once its identity is settled (by `swarm init` or `swarm join`): the process
- * executor (after reaping what a killed predecessor left), the manager when the node is one, and
+ * What every node runs once its identity is settled (by `swarm init` or `swarm join`): its
+ * executor — processes or Docker containers, see `node_executor.ts` — (after reaping what a killed
+ * predecessor left), the manager when the node is one, and
  * the agent that reaches the dispatcher over mutual TLS — then waits for the stop signal and
  * shuts down in order: agent, tasks, manager.
  *
@@ -38,7 +39,7 @@ import {
 import { Manager, type ManagerOptions } from "../manager/manager.ts";
 import { newId } from "../manager/identity.ts";
 import { Agent } from "../worker/agent.ts";
-import { ProcessExecutor } from "../worker/process_executor.ts";
+import { type NodeExecutorFactory, processNodeExecutor } from "./node_executor.ts";
 import { type NodeState, writeNodeState } from "./node_state.ts";
 import { CertRenewer } from "./cert_renewal.ts";
 import { VERSION } from "../version.ts";
@@ -49,6 +50,8 @@ export interface NodeRuntimeOptions {
   readonly tls: { readonly rootPem: string; readonly certPem: string; readonly keyPem: string };
   readonly controlSocket: string;
   readonly heartbeatPeriodMs: number;
+  /** Builds the node's executor (`--executor`). @default the process executor */
+  readonly executor?: NodeExecutorFactory;
   /** Given to found a cluster (see {@link ManagerOptions.rootCA}). */
   readonly rootCA?: ManagerOptions["rootCA"];
   /** Runs once the node is up (before the banner): e.g. `swarm up` creates its sample. */
@@ -67,14 +70,19 @@ export interface NodeRuntimeOptions {
 export async function runNodeRuntime(o: NodeRuntimeOptions): Promise<number> {
   let state = o.state;
   const log = o.log;
-  // Processes a killed node left behind go first: they may hold its old sockets open.
-  const executor = new ProcessExecutor({
+  // Tasks a killed node left behind go first: they may hold its old sockets open.
+  const tasks = (o.executor ?? processNodeExecutor)({
     stateDir: `${o.stateDir}/tasks`,
     nodeId: state.nodeId,
     hostname: state.hostname,
   });
-  const reaped = await executor.reapOrphans();
-  if (reaped.length > 0) log(`stopped ${reaped.length} task process(es) left by the previous run`);
+  const executor = tasks.executor;
+  const reaped = await tasks.reapOrphans();
+  if (reaped.length > 0) {
+    log(
+      `stopped ${reaped.length} task(s) left running by the previous run (${tasks.kind} executor)`,
+    );
+  }
 
   let tls = o.tls;
   let unlockKey = o.unlockKey;
@@ -206,7 +214,7 @@ export async function runNodeRuntime(o: NodeRuntimeOptions): Promise<number> {
           nanoCpus: BigInt(d.resources.nanoCPUs),
           memoryBytes: BigInt(d.resources.memoryBytes),
         },
-        engine: { engineVersion: `swarm ${VERSION}`, executors: ["process"] },
+        engine: { engineVersion: `swarm ${VERSION}`, executors: [d.executor ?? tasks.kind] },
       });
     },
     onRefused: (e) => {
@@ -226,7 +234,9 @@ export async function runNodeRuntime(o: NodeRuntimeOptions): Promise<number> {
     initialStatuses: new Map(reaped.map((id) => [id, {
       state: 704, // FAILED
       message: "node restarted",
-      err: "the task's process was stopped when its node stopped",
+      err: tasks.kind === "docker"
+        ? "the task's container was removed when its node restarted"
+        : "the task's process was stopped when its node stopped",
       timestamp: Date.now(),
     }])),
     log,
@@ -250,8 +260,8 @@ export async function runNodeRuntime(o: NodeRuntimeOptions): Promise<number> {
     renewer.stop();
     log("stopping: shutting tasks down");
     await agent.stop();
-    // The agent leaves processes as they are; a stopping node takes its tasks with it.
-    const stopped = await executor.shutdownAll();
+    // The agent leaves tasks as they are; a stopping node takes its tasks with it.
+    const stopped = await tasks.shutdownAll();
     log(`stopped ${stopped.length} task(s)`);
     await manager?.stop();
     channel.close();

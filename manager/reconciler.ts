@@ -11,9 +11,9 @@
 import type { Cluster } from "../proto/gen/swarm/v1/objects_pb.ts";
 import type { MemoryStore, WriteTx } from "./store/memory_store.ts";
 import { allocate } from "./orchestrator/allocator.ts";
-import { reconcileReplicated } from "./orchestrator/replicated.ts";
+import { orchestrate } from "./orchestrator/orchestrate.ts";
 import { DEFAULT_TASK_HISTORY_RETENTION, tasksToReap } from "./orchestrator/reaper.ts";
-import { mergePlans, type Plan } from "./orchestrator/view.ts";
+import type { Plan } from "./orchestrator/view.ts";
 import { schedule } from "./scheduler/scheduler.ts";
 
 /** Most actions in one transaction, like SwarmKit's store batches. */
@@ -35,19 +35,7 @@ export const STAGES: readonly {
   name: string;
   decide: (store: MemoryStore, now: Date, newId: () => string) => Plan;
 }[] = [
-  {
-    name: "orchestrator",
-    decide: (store, now, newId) =>
-      mergePlans(
-        ...store.list("service").map((s) =>
-          reconcileReplicated(s, store.tasksOfService(s.id), {
-            now,
-            newId,
-            node: (id) => store.get("node", id),
-          })
-        ),
-      ),
-  },
+  { name: "orchestrator", decide: (store, now, newId) => orchestrate(store, now, newId) },
   { name: "allocator", decide: (store, now) => allocate(store.list("task"), now) },
   {
     name: "scheduler",
@@ -58,6 +46,7 @@ export const STAGES: readonly {
     decide: (store) => ({
       create: [],
       update: [],
+      services: [],
       remove: tasksToReap(
         store.list("task"),
         (id) => store.get("service", id),
@@ -72,7 +61,19 @@ function retention(cluster: Cluster | undefined): number {
   return limit === undefined ? DEFAULT_TASK_HISTORY_RETENTION : Number(limit);
 }
 
+/**
+ * Commits a plan: each service change in a transaction of its own (a service the user changed
+ * meanwhile fails alone, and is decided again), then the task changes in batches.
+ */
 export async function commitPlan(store: MemoryStore, plan: Plan): Promise<void> {
+  let failure: unknown;
+  for (const s of plan.services) {
+    try {
+      await store.update((tx) => tx.update("service", s));
+    } catch (e) {
+      failure ??= e;
+    }
+  }
   const actions: ((tx: WriteTx) => void)[] = [
     ...plan.create.map((t) => (tx: WriteTx) => tx.create("task", t)),
     ...plan.update.map((t) => (tx: WriteTx) => tx.update("task", t)),
@@ -82,6 +83,7 @@ export async function commitPlan(store: MemoryStore, plan: Plan): Promise<void> 
     const chunk = actions.slice(i, i + ACTIONS_PER_TRANSACTION);
     await store.update((tx) => chunk.forEach((apply) => apply(tx)));
   }
+  if (failure !== undefined) throw failure;
 }
 
 export class Reconciler {

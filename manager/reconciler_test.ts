@@ -1,96 +1,18 @@
 import assert from "node:assert/strict";
 import { clone, create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import {
-  NodeSchema,
-  ServiceSchema,
-  type Task,
-  TaskSchema,
-} from "../proto/gen/swarm/v1/objects_pb.ts";
+import { NodeSchema, ServiceSchema } from "../proto/gen/swarm/v1/objects_pb.ts";
 import {
   NodeStatus_State,
   RestartPolicy_Condition,
   TaskState,
 } from "../proto/gen/swarm/v1/types_pb.ts";
 import { ReplicatedServiceSchema } from "../proto/gen/swarm/v1/specs_pb.ts";
-import { newTestStore } from "./store/testing.ts";
-import { commitPlan, STAGES } from "./reconciler.ts";
-import type { MemoryStore } from "./store/memory_store.ts";
+import { simulateCluster } from "./orchestrator/testing.ts";
 import { durationFromMs } from "./duration.ts";
 
-/** A cluster in a test: a store, a clock, and agents that obey instantly. */
+/** A cluster in a test: a store, a clock, and agents that obey instantly (`orchestrator/testing.ts`). */
 function harness(nodes = ["n1", "n2"]) {
-  let now = 1_000_000;
-  let id = 0;
-  const store = newTestStore({ now: () => new Date(now) });
-  const setup = store.update((tx) => {
-    for (const n of nodes) {
-      tx.create(
-        "node",
-        create(NodeSchema, {
-          id: n,
-          status: { state: NodeStatus_State.READY },
-          description: {
-            hostname: n,
-            resources: { nanoCpus: 4_000_000_000n, memoryBytes: 8n << 30n },
-          },
-        }),
-      );
-    }
-  });
-  const h = {
-    store,
-    setup,
-    advance(ms: number) {
-      now += ms;
-    },
-    /** Run every stage until nothing changes, with agents moving tasks as far as allowed. */
-    async settle() {
-      for (let round = 0; round < 50; round++) {
-        let changed = false;
-        for (const stage of STAGES) {
-          const plan = stage.decide(store, new Date(now), () => `t${++id}`);
-          if (plan.create.length + plan.update.length + plan.remove.length > 0) changed = true;
-          await commitPlan(store, plan);
-        }
-        changed = (await agentsStep(store, now)) || changed;
-        if (!changed) return;
-      }
-      throw new Error("the cluster did not settle");
-    },
-    running: (serviceId: string) =>
-      store.tasksOfService(serviceId).filter((t) => t.status?.state === TaskState.RUNNING),
-    async setState(task: Task, state: TaskState) {
-      const t = clone(TaskSchema, store.get("task", task.id)!);
-      t.status = { ...t.status!, state, timestamp: timestampFromDate(new Date(now)) };
-      await store.update((tx) => tx.update("task", t));
-    },
-  };
-  return h;
-}
-
-/** A stand-in for the agents: assigned tasks run once desired RUNNING; stopped ones shut down. */
-async function agentsStep(store: MemoryStore, now: number): Promise<boolean> {
-  const changes: Task[] = [];
-  for (const t of store.list("task")) {
-    const state = t.status?.state ?? TaskState.NEW;
-    let next: TaskState | undefined;
-    if (state >= TaskState.ASSIGNED && state < TaskState.COMPLETE) {
-      if (t.desiredState > TaskState.RUNNING) next = TaskState.SHUTDOWN;
-      else if (t.desiredState === TaskState.RUNNING && state < TaskState.RUNNING) {
-        next = TaskState.RUNNING;
-      } else if (t.desiredState === TaskState.READY && state < TaskState.READY) {
-        next = TaskState.READY;
-      }
-    }
-    if (next !== undefined) {
-      const c = clone(TaskSchema, t);
-      c.status = { ...c.status!, state: next, timestamp: timestampFromDate(new Date(now)) };
-      changes.push(c);
-    }
-  }
-  if (changes.length) await store.update((tx) => changes.forEach((c) => tx.update("task", c)));
-  return changes.length > 0;
+  return simulateCluster({ nodes });
 }
 
 const web = (
@@ -117,8 +39,7 @@ const web = (
   });
 
 Deno.test("a 3-replica service gets 3 running tasks in slots 1..3, spread over the nodes", async () => {
-  const h = harness();
-  await h.setup;
+  const h = await harness();
   await h.store.update((tx) => tx.create("service", web(3)));
   await h.settle();
   const running = h.running("s1");
@@ -129,8 +50,7 @@ Deno.test("a 3-replica service gets 3 running tasks in slots 1..3, spread over t
 });
 
 Deno.test("scaling up fills the lowest free slots; scaling down removes tasks and the reaper deletes them", async () => {
-  const h = harness();
-  await h.setup;
+  const h = await harness();
   await h.store.update((tx) => tx.create("service", web(3)));
   await h.settle();
   const scale = async (n: number) => {
@@ -147,8 +67,7 @@ Deno.test("scaling up fills the lowest free slots; scaling down removes tasks an
 });
 
 Deno.test("a failed task is replaced in its slot only after the restart delay", async () => {
-  const h = harness(["n1"]);
-  await h.setup;
+  const h = await harness(["n1"]);
   await h.store.update((tx) => tx.create("service", web(1, { restartDelayMs: 5_000 })));
   await h.settle();
   const [first] = h.running("s1");
@@ -165,8 +84,7 @@ Deno.test("a failed task is replaced in its slot only after the restart delay", 
 });
 
 Deno.test("restart condition on-failure leaves a completed task alone; max attempts caps restarts", async () => {
-  const h = harness(["n1"]);
-  await h.setup;
+  const h = await harness(["n1"]);
   await h.store.update((tx) =>
     tx.create(
       "service",
@@ -178,8 +96,7 @@ Deno.test("restart condition on-failure leaves a completed task alone; max attem
   await h.settle();
   assert.equal(h.store.tasksOfService("s1").length, 1, "no restart after a clean exit");
 
-  const h2 = harness(["n1"]);
-  await h2.setup;
+  const h2 = await harness(["n1"]);
   await h2.store.update((tx) =>
     tx.create(
       "service",
@@ -196,8 +113,7 @@ Deno.test("restart condition on-failure leaves a completed task alone; max attem
 });
 
 Deno.test("tasks on a node that goes down are replaced elsewhere at once", async () => {
-  const h = harness(["n1", "n2"]);
-  await h.setup;
+  const h = await harness(["n1", "n2"]);
   await h.store.update((tx) => tx.create("service", web(2)));
   await h.settle();
   const node = clone(NodeSchema, h.store.get("node", "n1")!);
@@ -210,8 +126,7 @@ Deno.test("tasks on a node that goes down are replaced elsewhere at once", async
 });
 
 Deno.test("a task that fits no node stays pending and says why", async () => {
-  const h = harness(["n1"]);
-  await h.setup;
+  const h = await harness(["n1"]);
   const s = web(1);
   s.spec!.task!.resources = {
     $typeName: "swarm.v1.ResourceRequirements",
@@ -225,8 +140,7 @@ Deno.test("a task that fits no node stays pending and says why", async () => {
 });
 
 Deno.test("changing the task spec replaces tasks one slot at a time (default parallelism 1)", async () => {
-  const h = harness(["n1"]);
-  await h.setup;
+  const h = await harness(["n1"]);
   await h.store.update((tx) => tx.create("service", web(2)));
   await h.settle();
   const s = clone(ServiceSchema, h.store.get("service", "s1")!);

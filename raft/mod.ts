@@ -127,6 +127,13 @@ export {
 } from "./node.ts";
 export type { DurableStorage, RaftNodeOptions, RaftNodeStatus, Transport } from "./node_options.ts";
 export {
+  CorruptStorageError,
+  KvRaftStorage,
+  type KvRaftStorageOptions,
+  StorageKeyError,
+  StorageWriteError,
+} from "./kv_storage.ts";
+export {
   type GrpcRaftPeer,
   GrpcRaftTransport,
   type GrpcRaftTransportOptions,

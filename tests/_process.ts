@@ -107,6 +107,8 @@ export interface NodeProcessOptions {
   readonly readyTimeoutMs?: number;
   /** When given, {@link NodeProcess.ready} fails at once if the output matches it. */
   readonly failOn?: RegExp;
+  /** Environment variables set for the node, beside the test's own. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** A swarm node running in the foreground (`swarm init`, `up` or `join`), output collected. */
@@ -126,6 +128,7 @@ export class NodeProcess {
     this.#failOn = options.failOn;
     this.child = new Deno.Command(Deno.execPath(), {
       args: [...FLAGS, ...args],
+      ...(options.env ? { env: { ...options.env } } : {}),
       stdout: "piped",
       stderr: "piped",
     }).spawn();

@@ -34,7 +34,7 @@ const startNode = (command: "init" | "up", stateDir: string, port: number) =>
 
 Deno.test({
   name:
-    "a node runs a replicated service as OS processes: scale, replace a killed task, remove, restart",
+    "a node runs replicated and global services as OS processes: scale, replace a killed task, update, remove, restart",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -155,7 +155,32 @@ Deno.test({
           );
       }, 60_000);
 
-      await ok(socket, "service", "rm", "web", "other");
+      const pretty = await ok(socket, "service", "inspect", "--pretty", "other");
+      assert.match(pretty, /^UpdateStatus:\n State: +(updating|completed)\n/m);
+
+      // A global service runs one task on the one node.
+      await ok(
+        socket,
+        "service",
+        "create",
+        "--name",
+        "mon",
+        "--mode",
+        "global",
+        "--",
+        "sleep",
+        marker,
+      );
+      await until("the global task's process", () => sleepProcesses(marker).length === 4);
+      await until(
+        "mon 1/1 in service ls",
+        async () => /mon\s+global\s+1\/1\s+sleep/.test(await ok(socket, "service", "ls")),
+      );
+      const scale = await swarm(socket, ["service", "scale", "mon=2"]);
+      assert.equal(scale.code, 1);
+      assert.match(scale.stderr, /scale applies to replicated services .* not global ones/);
+
+      await ok(socket, "service", "rm", "web", "other", "mon");
       await until("no task process", () => sleepProcesses(marker).length === 0);
       assert.equal(await ok(socket, "service", "ls", "-q"), "");
     } finally {

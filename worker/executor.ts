@@ -21,6 +21,8 @@ export interface NodeDescriptionInfo {
   /** `os` as in `Deno.build.os` (`"linux"`), `architecture` as in `Deno.build.arch` (`"x86_64"`). */
   readonly platform: { readonly os: string; readonly architecture: string };
   readonly resources: NodeResources;
+  /** The executor's name (`"process"`, `"docker"`), as the node reports it to the managers. */
+  readonly executor?: string;
 }
 
 /** How a task's main process ended. */

@@ -1,5 +1,5 @@
 /**
- * The one conformance suite every {@linkcode Executor} runs (process, fake, and later Docker): it
+ * The one conformance suite every {@linkcode Executor} runs (process, fake, Docker): it
  * registers `Deno.test` cases that drive controllers directly and through the {@linkcode TaskRunner}
  * and the pure step function, so that each executor maps onto the same task states.
  *
@@ -70,6 +70,11 @@ export interface ConformanceOptions {
   readonly makeWorkDir?: () => Promise<ConformanceWorkDir>;
   /** Deadline of every wait for a condition. @default {30_000} */
   readonly timeoutMs?: number;
+  /**
+   * Registers the tests as ignored (e.g. no Docker engine is reachable), so that the report still
+   * lists them. @default {false}
+   */
+  readonly ignore?: boolean;
 }
 
 /** Quotes `text` for a POSIX shell. */
@@ -142,15 +147,19 @@ export function runExecutorConformance(
     caseName: string,
     fn: (executor: Executor, cleanup: Cleanup) => Promise<void>,
   ) => {
-    Deno.test(`${name} conformance: ${caseName}`, async () => {
-      const fixture = await makeExecutor();
-      const cleanup = new Cleanup();
-      try {
-        await fn(fixture.executor, cleanup);
-      } finally {
-        await cleanup.run();
-        await fixture.dispose?.();
-      }
+    Deno.test({
+      name: `${name} conformance: ${caseName}`,
+      ignore: options.ignore ?? false,
+      fn: async () => {
+        const fixture = await makeExecutor();
+        const cleanup = new Cleanup();
+        try {
+          await fn(fixture.executor, cleanup);
+        } finally {
+          await cleanup.run();
+          await fixture.dispose?.();
+        }
+      },
     });
   };
 

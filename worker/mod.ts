@@ -5,6 +5,8 @@
  * - {@linkcode nextStep} / {@linkcode applyResult}: SwarmKit's `exec.Do` as a pure function.
  * - {@linkcode TaskRunner}: drives one task through a {@linkcode Controller}.
  * - {@linkcode ProcessExecutor}: runs tasks as local processes (the embedded default).
+ * - {@linkcode DockerExecutor}: runs tasks as containers on a Docker engine (dockerode, loaded on
+ *   first use).
  * - {@linkcode FakeExecutor}: a scriptable in-memory executor for tests (`fake exit=3 after=50`).
  *
  * The shared executor conformance suite is a test utility and lives outside this module:
@@ -62,6 +64,16 @@ export { TaskRunner, type TaskRunnerOptions } from "./task_runner.ts";
 export { ProcessExecutor, type ProcessExecutorOptions } from "./process_executor.ts";
 export type { ProcessController } from "./process_controller.ts";
 export { DEFAULT_PATH } from "./process_spec.ts";
+export {
+  DEFAULT_DOCKER_NETWORK,
+  type DockerConnectOptions,
+  DockerExecutor,
+  type DockerExecutorOptions,
+} from "./docker_executor.ts";
+export type { DockerController } from "./docker_controller.ts";
+export { DockerApiError, type DockerEngine, DockerUnreachableError } from "./docker_engine.ts";
+export { DockerHostError } from "./docker_host.ts";
+export { DOCKER_LABELS } from "./docker_spec.ts";
 export { parseSignal, signalNumber } from "./signals.ts";
 export {
   FakeController,

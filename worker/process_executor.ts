@@ -105,6 +105,7 @@ export class ProcessExecutor implements Executor {
         nanoCPUs: r.nanoCPUs ?? (navigator.hardwareConcurrency || 1) * 1e9,
         memoryBytes,
       },
+      executor: "process",
     });
   }
 

@@ -32,6 +32,9 @@ export function taskRuntime(task: Task): TaskRuntime {
       args: [...c.command.slice(1), ...c.args],
       env: c.env,
       ...(c.dir ? { dir: c.dir } : {}),
+      ...(c.hostname ? { hostname: c.hostname } : {}),
+      ...(c.user ? { user: c.user } : {}),
+      ...(Object.keys(c.labels).length > 0 ? { labels: { ...c.labels } } : {}),
       ...(c.stopSignal ? { stopSignal: c.stopSignal as Deno.Signal } : {}),
       ...(c.stopGracePeriod ? { stopGracePeriodMs: durationMs(c.stopGracePeriod) } : {}),
     };

@@ -82,6 +82,12 @@ export interface TaskRuntime {
   readonly stopGracePeriodMs?: number;
   /** Image, for container executors; the process executor ignores it. */
   readonly image?: string;
+  /** Container executors: the container's hostname. @default the engine's choice */
+  readonly hostname?: string;
+  /** Container executors: the user (`name`, `uid` or `uid:gid`). @default the image's */
+  readonly user?: string;
+  /** Container executors: labels on the container, beside the executor's own. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 /** The status the agent observes and reports for a task. */

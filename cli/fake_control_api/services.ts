@@ -7,8 +7,10 @@
 import { clone, create } from "@bufbuild/protobuf";
 import * as pb from "../../proto/gen/swarm/v1/control_pb.ts";
 import { ServiceSchema, TaskSchema } from "../../proto/gen/swarm/v1/objects_pb.ts";
-import { TaskState, VersionSchema } from "../../proto/gen/swarm/v1/types_pb.ts";
+import { VersionSchema } from "../../proto/gen/swarm/v1/types_pb.ts";
 import { insertServiceDefaults, validateServiceSpec } from "../../manager/validate/mod.ts";
+import { serviceTaskCounts } from "../../manager/controlapi/service_status.ts";
+import { serviceUpdateRefusal, updatedService } from "../../manager/controlapi/service_update.ts";
 import { GrpcCode, RpcError } from "../control_api.ts";
 import { type FakeObjects, labelsMatch, matches, validate } from "./objects.ts";
 
@@ -72,30 +74,16 @@ export function updateService(
   req: pb.UpdateServiceRequest,
 ): pb.UpdateServiceResponse {
   const svc = o.get(o.services, "service", req.serviceId);
-  validate(() => validateServiceSpec(req.spec));
+  const rollback = req.rollback === pb.UpdateServiceRequest_Rollback.PREVIOUS;
+  if (!rollback) validate(() => validateServiceSpec(req.spec));
   o.checkVersion(svc.meta, req.serviceVersion);
-  let spec = clone(pb.UpdateServiceRequestSchema, req).spec!;
-  if (spec.annotations?.name !== svc.spec?.annotations?.name) {
-    throw new RpcError(GrpcCode.UNIMPLEMENTED, "renaming services is not supported");
-  }
-  if (spec.mode.case !== svc.spec?.mode.case) {
-    throw new RpcError(GrpcCode.UNIMPLEMENTED, "service mode change is not allowed");
-  }
-  if (req.rollback === pb.UpdateServiceRequest_Rollback.PREVIOUS) {
-    if (svc.previousSpec === undefined) {
-      throw new RpcError(
-        GrpcCode.FAILED_PRECONDITION,
-        `service ${svc.id} does not have a previous spec`,
-      );
-    }
-    spec = svc.previousSpec;
-  }
-  svc.previousSpec = svc.spec;
-  svc.previousSpecVersion = svc.specVersion;
-  svc.spec = spec;
-  svc.meta = o.touch(svc.meta);
-  svc.specVersion = clone(VersionSchema, svc.meta.version!);
-  return create(pb.UpdateServiceResponseSchema, { service: clone(ServiceSchema, svc) });
+  const refusal = serviceUpdateRefusal(svc, req);
+  if (refusal !== undefined) throw new RpcError(GrpcCode[refusal.code], refusal.message);
+  const updated = updatedService(svc, req, o.now());
+  updated.meta = o.touch(svc.meta);
+  updated.specVersion = clone(VersionSchema, updated.meta.version!);
+  o.services.set(svc.id, updated);
+  return create(pb.UpdateServiceResponseSchema, { service: clone(ServiceSchema, updated) });
 }
 
 export function removeService(
@@ -111,32 +99,12 @@ export function listServiceStatuses(
   o: FakeObjects,
   req: pb.ListServiceStatusesRequest,
 ): pb.ListServiceStatusesResponse {
-  const statuses = req.services.map((id) => {
-    const svc = o.services.get(id);
-    const tasks = [...o.tasks.values()].filter((t) => t.serviceId === id);
-    const running = tasks.filter((t) =>
-      t.desiredState === TaskState.RUNNING && t.status?.state === TaskState.RUNNING
-    ).length;
-    const completed = tasks.filter((t) =>
-      t.status?.state === TaskState.COMPLETE
-    ).length;
-    const mode = svc?.spec?.mode;
-    let desired = 0;
-    if (mode?.case === "replicated") desired = mode.value.replicas;
-    else if (mode?.case === "replicatedJob") {
-      desired = Math.min(
-        mode.value.maxConcurrent,
-        Math.max(0, mode.value.totalCompletions - completed),
-      );
-    } else if (mode?.case !== undefined) {
-      desired = tasks.filter((t) => t.desiredState === TaskState.RUNNING).length;
-    }
-    return {
-      serviceId: id,
-      desiredTasks: BigInt(desired),
-      runningTasks: BigInt(running),
-      completedTasks: BigInt(completed),
-    };
-  });
+  const statuses = req.services.map((id) => ({
+    serviceId: id,
+    ...serviceTaskCounts(
+      o.services.get(id),
+      [...o.tasks.values()].filter((t) => t.serviceId === id),
+    ),
+  }));
   return create(pb.ListServiceStatusesResponseSchema, { statuses });
 }

@@ -8,8 +8,10 @@
  * replaces it; responses never carry it (`CA.GetUnlockKey` does, to managers).
  *
  * The cluster-topology rules (join token rotation, refused demotions, refused removals, the
- * certificate blacklist of removed nodes) are in `topology_rules.ts`, shared with the client's
- * fake control API.
+ * certificate blacklist of removed nodes) are in `topology_rules.ts`, what UpdateService does to
+ * a service (previous spec, update status, rollback) in `service_update.ts`, and the counts of
+ * ListServiceStatuses in `service_status.ts`, all shared with the client's fake control API.
+ * CreateService takes replicated and global services; jobs are not supported yet.
  *
  * @module
  */
@@ -30,8 +32,9 @@ import {
 import {
   Control,
   ListServiceStatusesResponse_ServiceStatusSchema,
+  UpdateServiceRequest_Rollback,
 } from "../../proto/gen/swarm/v1/control_pb.ts";
-import { RootCASchema, TaskState } from "../../proto/gen/swarm/v1/types_pb.ts";
+import { RootCASchema, TaskState, VersionSchema } from "../../proto/gen/swarm/v1/types_pb.ts";
 import type { ServiceImpl } from "../../proto/grpc_server.ts";
 import {
   alreadyExists,
@@ -62,6 +65,8 @@ import {
   ValidationError,
 } from "../validate/mod.ts";
 import { filterByName, type NameFilters } from "./filters.ts";
+import { serviceTaskCounts } from "./service_status.ts";
+import { serviceUpdateRefusal, updatedService } from "./service_update.ts";
 import {
   blacklistEntry,
   demotionRefusal,
@@ -221,9 +226,11 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
     createService: async (req) => {
       if (!req.spec) throw invalidArgument("spec must be given");
       validateServiceSpec(req.spec);
-      if (req.spec.mode.case !== "replicated") {
+      if (req.spec.mode.case !== "replicated" && req.spec.mode.case !== "global") {
         throw unimplemented(
-          `Service mode "${req.spec.mode.case ?? "none"}" is not supported yet: use replicated`,
+          `Service mode "${
+            req.spec.mode.case ?? "none"
+          }" is not supported yet: use replicated or global`,
         );
       }
       const service = create(ServiceSchema, {
@@ -240,31 +247,24 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
         "service",
         req.serviceId,
       );
-      const updated = clone(ServiceSchema, current);
-      updated.meta = { ...updated.meta!, version: req.serviceVersion };
-      if (req.rollback === 1) {
-        if (!current.previousSpec) {
-          throw failedPrecondition(`Service ${current.id} has no previous spec to roll back to`);
-        }
-        updated.spec = current.previousSpec;
-        updated.previousSpec = current.spec;
-      } else {
+      const rollback = req.rollback === UpdateServiceRequest_Rollback.PREVIOUS;
+      if (!rollback) {
         if (!req.spec) throw invalidArgument("spec must be given");
         validateServiceSpec(req.spec);
-        if (req.spec.mode.case !== current.spec?.mode.case) {
-          throw unimplemented("Changing a service's mode is not supported: create a new service");
-        }
-        if (req.spec.annotations?.name !== current.spec?.annotations?.name) {
-          throw unimplemented("Renaming a service is not supported: create a new service");
-        }
-        updated.previousSpec = current.spec;
-        updated.spec = req.spec;
       }
-      updated.previousSpecVersion = current.specVersion;
-      updated.specVersion = {
-        $typeName: "swarm.v1.Version",
+      const refusal = serviceUpdateRefusal(current, req);
+      if (refusal !== undefined) {
+        throw refusal.code === "FAILED_PRECONDITION"
+          ? failedPrecondition(refusal.message)
+          : refusal.code === "UNIMPLEMENTED"
+          ? unimplemented(refusal.message)
+          : invalidArgument(refusal.message);
+      }
+      const updated = updatedService(current, req, now());
+      updated.meta = { ...updated.meta!, version: req.serviceVersion };
+      updated.specVersion = create(VersionSchema, {
         index: (current.specVersion?.index ?? 0n) + 1n,
-      };
+      });
       await store.update((tx) => tx.update("service", updated));
       return { service: store.get("service", current.id) };
     },
@@ -287,25 +287,12 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
       return {};
     },
     listServiceStatuses: (req) => ({
-      statuses: req.services.map((id) => {
-        const service = store.get("service", id);
-        const tasks = store.tasksOfService(id);
-        const desired = service?.spec?.mode.case === "replicated"
-          ? service.spec.mode.value.replicas
-          : 0;
-        return create(ListServiceStatusesResponse_ServiceStatusSchema, {
+      statuses: req.services.map((id) =>
+        create(ListServiceStatusesResponse_ServiceStatusSchema, {
           serviceId: id,
-          desiredTasks: BigInt(desired),
-          runningTasks: BigInt(
-            tasks.filter((t) =>
-              t.status?.state === TaskState.RUNNING && t.desiredState <= TaskState.RUNNING
-            ).length,
-          ),
-          completedTasks: BigInt(
-            tasks.filter((t) => t.status?.state === TaskState.COMPLETE).length,
-          ),
-        });
-      }),
+          ...serviceTaskCounts(store.get("service", id), store.tasksOfService(id)),
+        })
+      ),
     }),
 
     getCluster: (req) => ({

@@ -1,7 +1,9 @@
 /**
- * The control server's topology rules (join token rotation, promote/demote, node removal) over a
- * test store. The rules themselves are tested in `topology_rules_test.ts`; these tests check the
- * server applies them, answers with the right status, and writes everything in one transaction.
+ * The control server's topology rules (join token rotation, promote/demote, node removal) and
+ * service rules (modes, updates and rollbacks, statuses) over a test store. The rules themselves
+ * are tested in `topology_rules_test.ts`, `service_update_test.ts` and `service_status_test.ts`;
+ * these tests check the server applies them, answers with the right status, and writes
+ * everything in one transaction.
  */
 import assert from "node:assert/strict";
 import { clone, create } from "@bufbuild/protobuf";
@@ -14,15 +16,20 @@ import {
   TaskSchema,
 } from "../../proto/gen/swarm/v1/objects_pb.ts";
 import {
+  CreateServiceRequestSchema,
+  ListServiceStatusesRequestSchema,
   RemoveNodeRequestSchema,
   UpdateClusterRequestSchema,
   UpdateNodeRequestSchema,
+  UpdateServiceRequest_Rollback,
+  UpdateServiceRequestSchema,
 } from "../../proto/gen/swarm/v1/control_pb.ts";
 import {
   NodeRole,
   NodeStatus_State,
   RaftMemberStatus_Reachability as Reach,
   TaskState,
+  UpdateStatus_UpdateState,
 } from "../../proto/gen/swarm/v1/types_pb.ts";
 import type { CallContext } from "../../proto/grpc_server.ts";
 import { GrpcStatusError, Status } from "../../proto/grpc_status.ts";
@@ -34,6 +41,7 @@ import { controlServer } from "./control_server.ts";
 import { caService, nodeCertValidityMs } from "../ca/node_ca_server.ts";
 import { GetUnlockKeyRequestSchema } from "../../proto/gen/swarm/v1/ca_pb.ts";
 import { ClusterSpecSchema, EncryptionConfigSchema } from "../../proto/gen/swarm/v1/specs_pb.ts";
+import { testService } from "../orchestrator/testing.ts";
 
 const NOW = new Date("2024-03-01T00:00:00Z");
 const DIGEST = "0f".repeat(32);
@@ -328,4 +336,82 @@ Deno.test("RemoveNode blacklists the certificate and orphans tasks in the same t
   assert.equal(timestampDate(entry.expiry!).getTime(), NOW.getTime() + 24 * 3600_000);
   assert.equal(store.get("task", "t1")!.status?.state, TaskState.ORPHANED);
   assert.equal(store.get("task", "t2")!.status?.state, TaskState.FAILED);
+});
+
+Deno.test("CreateService takes replicated and global services; jobs are not supported yet", async () => {
+  const { store, api } = await setup([manager("m1")]);
+  await api.createService(
+    create(CreateServiceRequestSchema, { spec: testService("agent", "global").spec! }),
+    ctx,
+  );
+  const [service] = store.list("service");
+  assert.equal(service?.spec?.mode.case, "global");
+  assert.equal(service?.specVersion?.index, 1n);
+  const job = testService("job", 1).spec!;
+  job.mode = { case: "globalJob", value: { $typeName: "swarm.v1.GlobalJob" } };
+  await rejects(
+    api.createService(create(CreateServiceRequestSchema, { spec: job }), ctx),
+    Status.UNIMPLEMENTED,
+    /Service mode "globalJob" is not supported yet: use replicated or global/,
+  );
+});
+
+Deno.test("UpdateService clears the update status; a rollback starts one; the mode stays", async () => {
+  const { store, api } = await setup([manager("m1")]);
+  await api.createService(
+    create(CreateServiceRequestSchema, { spec: testService("web", 2).spec! }),
+    ctx,
+  );
+  const id = store.list("service")[0]!.id;
+  const update = (o: { spec?: ReturnType<typeof testService>["spec"]; rollback?: boolean }) =>
+    api.updateService(
+      create(UpdateServiceRequestSchema, {
+        serviceId: id,
+        serviceVersion: store.get("service", id)!.meta!.version!,
+        ...(o.spec ? { spec: o.spec } : {}),
+        rollback: o.rollback ? UpdateServiceRequest_Rollback.PREVIOUS : 0,
+      }),
+      ctx,
+    );
+  await rejects(
+    update({ rollback: true }),
+    Status.FAILED_PRECONDITION,
+    /Service web has no previous spec/,
+  );
+  await update({ spec: testService("web", 5).spec! });
+  let stored = store.get("service", id)!;
+  assert.equal(stored.specVersion?.index, 2n);
+  assert.equal(stored.updateStatus, undefined);
+  const { service: rolled } = await update({ rollback: true });
+  assert.equal(rolled?.updateStatus?.state, UpdateStatus_UpdateState.ROLLBACK_STARTED);
+  assert.equal(rolled?.updateStatus?.message, "manually requested rollback");
+  stored = store.get("service", id)!;
+  assert.ok(stored.spec?.mode.case === "replicated" && stored.spec.mode.value.replicas === 2);
+  assert.equal(stored.specVersion?.index, 3n);
+  await rejects(
+    update({ spec: testService("web", "global").spec! }),
+    Status.UNIMPLEMENTED,
+    /Changing a service's mode is not supported/,
+  );
+});
+
+Deno.test("ListServiceStatuses counts a global service's nodes", async () => {
+  const task = (id: string, nodeId: string, state: TaskState) =>
+    create(TaskSchema, {
+      id,
+      nodeId,
+      serviceId: "agent",
+      desiredState: TaskState.RUNNING,
+      status: { state },
+    });
+  const { store, api } = await setup(
+    [manager("m1")],
+    [task("t1", "n1", TaskState.RUNNING), task("t2", "n2", TaskState.PENDING)],
+  );
+  await store.update((tx) => tx.create("service", testService("agent", "global")));
+  const { statuses } = await api.listServiceStatuses(
+    create(ListServiceStatusesRequestSchema, { services: ["agent"] }),
+    ctx,
+  );
+  assert.deepEqual(statuses!.map((s) => [s.runningTasks, s.desiredTasks]), [[1n, 2n]]);
 });

@@ -16,7 +16,6 @@
  * @module
  */
 import { clone, create } from "@bufbuild/protobuf";
-import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   type Node,
   NodeSchema,
@@ -31,17 +30,14 @@ import {
   Dispatcher,
   type TaskStatusUpdate,
 } from "../../proto/gen/swarm/v1/dispatcher_pb.ts";
-import {
-  NodeStatus_State,
-  TaskState,
-  TaskStatusSchema,
-} from "../../proto/gen/swarm/v1/types_pb.ts";
+import { NodeStatus_State, TaskState } from "../../proto/gen/swarm/v1/types_pb.ts";
 import type { CallContext, ServiceImpl } from "../../proto/grpc_server.ts";
 import { notFound, permissionDenied, unavailable } from "../../proto/grpc_status.ts";
 import { durationFromMs } from "../duration.ts";
 import type { MemoryStore } from "../store/memory_store.ts";
 import { authenticate } from "../auth.ts";
 import { Notifier } from "../notifier.ts";
+import { applyTaskStatus } from "./task_status.ts";
 
 export interface DispatcherOptions {
   readonly store: MemoryStore;
@@ -239,26 +235,18 @@ export class DispatcherService {
 
   async #applyStatuses(nodeId: string, updates: readonly TaskStatusUpdate[]): Promise<void> {
     const o = this.#o;
-    const changed: Task[] = [];
+    const changed = new Map<string, Task>();
     for (const u of updates) {
-      const task = o.store.get("task", u.taskId);
+      // A batch may carry several statuses of one task: each builds on the one before.
+      const task = changed.get(u.taskId) ?? o.store.get("task", u.taskId);
       if (!task || !u.status) continue; // Unknown tasks are ignored, as in SwarmKit.
       if (task.nodeId !== nodeId) {
         throw permissionDenied(`Task ${u.taskId} is not assigned to node ${nodeId}`);
       }
-      const stored = task.status?.state ?? TaskState.NEW;
-      if (u.status.state < stored) continue; // Only forward.
-      if (
-        u.status.state === stored && u.status.message === task.status?.message &&
-        u.status.err === task.status?.err
-      ) continue;
-      const t = clone(TaskSchema, task);
-      t.status = clone(TaskStatusSchema, u.status);
-      t.status!.appliedBy = o.managerId;
-      t.status!.appliedAt = timestampFromDate(o.now());
-      changed.push(t);
+      const t = applyTaskStatus(task, u.status, o.managerId, o.now());
+      if (t) changed.set(t.id, t);
     }
-    if (changed.length === 0) return;
+    if (changed.size === 0) return;
     await o.store.update((tx) => changed.forEach((t) => tx.update("task", t)));
   }
 

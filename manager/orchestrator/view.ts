@@ -23,10 +23,12 @@ export interface Plan {
   /** Changed clones of stored tasks (with the version that was read). */
   readonly update: Task[];
   readonly remove: Task[];
+  /** Changed clones of stored services (their update status, a rolled-back spec). */
+  readonly services: Service[];
 }
 
 export function emptyPlan(): Plan {
-  return { create: [], update: [], remove: [] };
+  return { create: [], update: [], remove: [], services: [] };
 }
 
 export function mergePlans(...plans: Plan[]): Plan {
@@ -35,6 +37,7 @@ export function mergePlans(...plans: Plan[]): Plan {
   for (const p of plans) {
     out.create.push(...p.create);
     out.remove.push(...p.remove);
+    out.services.push(...p.services);
     for (const t of p.update) updated.set(t.id, t);
   }
   const removed = new Set(out.remove.map((t) => t.id));

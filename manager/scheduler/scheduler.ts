@@ -6,6 +6,9 @@
  * Each placement updates the node's counts and free resources before the next task, so a batch
  * spreads evenly. A task that fits nowhere keeps PENDING and records why in its status `err`.
  *
+ * Tasks created with their node already set (global services) come first: the same filters
+ * check that node alone, and the task is confirmed there or keeps PENDING with the reason.
+ *
  * @module
  */
 import type { Node, Task } from "../../proto/gen/swarm/v1/objects_pb.ts";
@@ -20,11 +23,20 @@ export function schedule(nodes: readonly Node[], tasks: readonly Task[], now: Da
   const plan = emptyPlan();
   const infos = buildNodeInfos(nodes, tasks);
   const pending = tasks
-    .filter((t) => observedState(t) === TaskState.PENDING && isActive(t) && t.nodeId === "")
+    .filter((t) => observedState(t) === TaskState.PENDING && isActive(t))
     .sort((a, b) =>
-      a.serviceId.localeCompare(b.serviceId) || a.slot - b.slot || a.id.localeCompare(b.id)
+      a.serviceId.localeCompare(b.serviceId) || a.slot - b.slot ||
+      a.nodeId.localeCompare(b.nodeId) || a.id.localeCompare(b.id)
     );
-  for (const task of pending) {
+  for (const task of pending.filter((t) => t.nodeId !== "")) {
+    const err = confirmPreassigned(task, infos);
+    if (err === undefined) {
+      plan.update.push(withStatus(task, TaskState.ASSIGNED, PREASSIGNED_MESSAGE, now));
+    } else if (task.status?.err !== err) {
+      plan.update.push(withStatus(task, TaskState.PENDING, "pending task scheduling", now, err));
+    }
+  }
+  for (const task of pending.filter((t) => t.nodeId === "")) {
     const constraints = parseConstraints(task);
     if (constraints instanceof Error) {
       const message = `invalid placement constraint: ${constraints.message}`;
@@ -62,6 +74,20 @@ export function schedule(nodes: readonly Node[], tasks: readonly Task[], now: Da
   return plan;
 }
 
+const PREASSIGNED_MESSAGE = "scheduler confirmed task can run on preassigned node";
+
+/** Places a preassigned task on its node, or returns why it cannot run there. */
+function confirmPreassigned(task: Task, infos: readonly NodeInfo[]): string | undefined {
+  const constraints = parseConstraints(task);
+  if (constraints instanceof Error) return `invalid placement constraint: ${constraints.message}`;
+  const info = infos.find((i) => i.node.id === task.nodeId);
+  if (info === undefined) return "no suitable node (its node is not in the cluster)";
+  const refused = refusal(info, task, constraints);
+  if (refused !== undefined) return explainRefusals(new Map([[refused, 1]]));
+  place(info, task);
+  return undefined;
+}
+
 function buildNodeInfos(nodes: readonly Node[], tasks: readonly Task[]): NodeInfo[] {
   const infos = new Map<string, NodeInfo>();
   for (const node of nodes) {
@@ -76,7 +102,11 @@ function buildNodeInfos(nodes: readonly Node[], tasks: readonly Task[]): NodeInf
   }
   for (const t of tasks) {
     const info = infos.get(t.nodeId);
-    if (info && isActive(t) && observedState(t) < TaskState.COMPLETE) place(info, t);
+    // A preassigned task counts once the scheduler has confirmed it (ASSIGNED and after).
+    const state = observedState(t);
+    if (info && isActive(t) && state >= TaskState.ASSIGNED && state < TaskState.COMPLETE) {
+      place(info, t);
+    }
   }
   return [...infos.values()].sort((a, b) => a.node.id.localeCompare(b.node.id));
 }

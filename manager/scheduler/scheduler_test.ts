@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { NodeSchema, TaskSchema } from "../../proto/gen/swarm/v1/objects_pb.ts";
-import { NodeStatus_State, TaskState } from "../../proto/gen/swarm/v1/types_pb.ts";
+import {
+  NodeStatus_State,
+  ResourceRequirementsSchema,
+  TaskState,
+} from "../../proto/gen/swarm/v1/types_pb.ts";
 import { schedule } from "./scheduler.ts";
 
 const node = (id: string, labels: Record<string, string> = {}) =>
@@ -39,4 +43,46 @@ Deno.test("constraints pick matching nodes; label names are case-sensitive, valu
 Deno.test("a malformed constraint keeps the task pending with the reason", () => {
   const plan = schedule([node("a")], [pending("t1", ["zone=east"])], new Date(0));
   assert.match(plan.update[0]?.status?.err ?? "", /invalid placement constraint: .*key==value/);
+});
+
+/** A global task: created with its node set. */
+const preassigned = (id: string, nodeId: string, cpus = 0n) =>
+  create(TaskSchema, {
+    id,
+    serviceId: "g",
+    nodeId,
+    desiredState: TaskState.RUNNING,
+    status: { state: TaskState.PENDING },
+    spec: { resources: { reservations: { nanoCpus: cpus * 1_000_000_000n } } },
+  });
+
+Deno.test("a preassigned task is confirmed on its node, or stays pending with the reason", () => {
+  const nodes = [node("a"), node("b")];
+  const ok = schedule(nodes, [preassigned("g1", "b")], new Date(0));
+  assert.equal(ok.update[0]?.nodeId, "b");
+  assert.equal(ok.update[0]?.status?.state, TaskState.ASSIGNED);
+  assert.equal(
+    ok.update[0]?.status?.message,
+    "scheduler confirmed task can run on preassigned node",
+  );
+
+  const full = schedule(nodes, [preassigned("g2", "a", 2n)], new Date(0));
+  assert.equal(full.update[0]?.nodeId, "a", "never moved to another node");
+  assert.equal(full.update[0]?.status?.state, TaskState.PENDING);
+  assert.equal(full.update[0]?.status?.err, "no suitable node (insufficient resources on 1 node)");
+
+  const gone = schedule(nodes, [preassigned("g3", "c")], new Date(0));
+  assert.equal(gone.update[0]?.status?.err, "no suitable node (its node is not in the cluster)");
+});
+
+Deno.test("preassigned tasks take their node's room before other tasks are placed", () => {
+  const t1 = pending("t1", []);
+  t1.spec!.resources = create(ResourceRequirementsSchema, {
+    reservations: { nanoCpus: 600_000_000n },
+  });
+  const plan = schedule([node("a")], [t1, preassigned("g1", "a", 1n)], new Date(0));
+  const byId = new Map(plan.update.map((t) => [t.id, t]));
+  assert.equal(byId.get("g1")?.status?.state, TaskState.ASSIGNED);
+  assert.equal(byId.get("t1")?.status?.state, TaskState.PENDING);
+  assert.equal(byId.get("t1")?.status?.err, "no suitable node (insufficient resources on 1 node)");
 });

@@ -12,7 +12,8 @@ import { ValidationError } from "./validation_error.ts";
 
 /**
  * Checks a service spec: its name and labels, its task, its mode, and its update and rollback
- * configs. Job modes (replicated-job, global-job) must not have an update config.
+ * configs. Job modes (replicated-job, global-job) must not have an update config; a global
+ * service has no max replicas per node.
  *
  * @throws {ValidationError} naming the first problem found.
  */
@@ -25,7 +26,13 @@ export function validateServiceSpec(spec: ServiceSpec | undefined): void {
   validateTaskSpec(spec.task);
   switch (spec.mode.case) {
     case "replicated":
+      break;
     case "global":
+      if ((spec.task?.placement?.maxReplicas ?? 0) > 0) {
+        throw new ValidationError(
+          "invalid global service: max replicas per node applies to replicated services; a global service runs one task per node",
+        );
+      }
       break;
     case "replicatedJob":
     case "globalJob":

@@ -84,3 +84,30 @@ Deno.test("validateServiceSpec checks update and rollback configs", () => {
     /invalid rollback max failure ratio -1/,
   );
 });
+
+Deno.test("validateServiceSpec refuses max replicas per node on a global service", () => {
+  assert.throws(
+    () =>
+      validateServiceSpec(
+        spec({
+          mode: { case: "global", value: {} },
+          task: {
+            runtime: { case: "process", value: { command: "sleep" } },
+            placement: { maxReplicas: 2 },
+          },
+        }),
+      ),
+    /invalid global service: max replicas per node applies to replicated services/,
+  );
+});
+
+Deno.test("validateServiceSpec checks the parallelism of update and rollback configs", () => {
+  assert.throws(
+    () => validateServiceSpec(spec({ update: { parallelism: -1 } })),
+    /invalid update parallelism -1: must be a whole number from 0 to 4294967295 \(0 replaces all tasks at once\)/,
+  );
+  assert.throws(
+    () => validateServiceSpec(spec({ rollback: { parallelism: 1.5 } })),
+    /invalid rollback parallelism 1.5/,
+  );
+});

@@ -13,8 +13,12 @@ import { enumNames, isEnumValue } from "./_enum.ts";
 import { validateDuration } from "./duration.ts";
 import { ValidationError } from "./validation_error.ts";
 
+/** The largest parallelism (a uint32). */
+const MAX_PARALLELISM = 4_294_967_295;
+
 /**
- * Checks delays are not negative, the failure ratio is within [0, 1] and the enums are known.
+ * Checks the parallelism is a whole number that is not negative, delays are not negative, the
+ * failure ratio is within [0, 1] and the enums are known.
  *
  * @param which "update" or "rollback", for the message.
  * @throws {ValidationError}
@@ -24,6 +28,11 @@ export function validateUpdateConfig(
   which: "update" | "rollback",
 ): void {
   if (u === undefined) return;
+  if (!Number.isInteger(u.parallelism) || u.parallelism < 0 || u.parallelism > MAX_PARALLELISM) {
+    throw new ValidationError(
+      `invalid ${which} parallelism ${u.parallelism}: must be a whole number from 0 to ${MAX_PARALLELISM} (0 replaces all tasks at once)`,
+    );
+  }
   validateDuration(u.delay, `${which} delay`);
   validateDuration(u.monitor, `${which} monitor`);
   if (!(u.maxFailureRatio >= 0 && u.maxFailureRatio <= 1)) {

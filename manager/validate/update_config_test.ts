@@ -67,3 +67,17 @@ Deno.test("validateUpdateConfig rejects unknown enum values", () => {
     /invalid update order 5: use one of stop-first, start-first/,
   );
 });
+
+Deno.test("validateUpdateConfig rejects a negative or fractional parallelism", () => {
+  for (const parallelism of [-1, 0.5, 2 ** 32]) {
+    assert.throws(
+      () => validateUpdateConfig(create(UpdateConfigSchema, { parallelism }), "update"),
+      {
+        name: "ValidationError",
+        message:
+          `invalid update parallelism ${parallelism}: must be a whole number from 0 to 4294967295 (0 replaces all tasks at once)`,
+      },
+    );
+  }
+  validateUpdateConfig(create(UpdateConfigSchema, { parallelism: 0 }), "update");
+});

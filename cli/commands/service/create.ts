@@ -128,8 +128,8 @@ export const serviceCreate: Command = {
   summary: "Create a service",
   usage: "swarm service create --name NAME [OPTIONS] -- COMMAND [ARG...]",
   options: `      --name NAME                   Service name (required)
-      --mode MODE                   replicated, global, replicated-job or global-job
-                                    (default replicated)
+      --mode MODE                   replicated, global (one task per eligible node),
+                                    replicated-job or global-job (default replicated)
       --env KEY=VALUE               Set an environment variable (repeatable)
       --label KEY=VALUE             Set a service label (repeatable)
 ${SHARED_SPEC_HELP}      --format FORMAT               table (print the ID) or json

@@ -308,6 +308,18 @@ Deno.test("service create rejects bad input before sending anything", async () =
       /--replicas applies to replicated services/,
     ],
     [
+      ["--name", "web", "--mode", "global", "--replicas-max-per-node", "2", "--", "x"],
+      "invalid global service: max replicas per node applies to replicated services; a global service runs one task per node",
+    ],
+    [
+      ["--name", "web", "--update-parallelism=-2", "--", "x"],
+      'invalid value "-2" for --update-parallelism: must be a whole number from 0 to 4294967295',
+    ],
+    [
+      ["--name", "web", "--rollback-max-failure-ratio", "1.5", "--", "x"],
+      'invalid value "1.5" for --rollback-max-failure-ratio: must be a number from 0 to 1, e.g. 0.2',
+    ],
+    [
       ["--name", "web", "--max-concurrent", "2", "--", "x"],
       /--max-concurrent applies to replicated jobs only/,
     ],

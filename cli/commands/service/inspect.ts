@@ -1,5 +1,6 @@
 /**
- * `swarm service inspect`: one service as JSON, with defaults filled in.
+ * `swarm service inspect`: one service as JSON, with defaults filled in, or for people with
+ * `--pretty` (mode, update status, update and rollback settings).
  *
  * @module
  */
@@ -13,14 +14,17 @@ import type { Command } from "../../command.ts";
 import type { Context } from "../../context.ts";
 import { printMessage } from "../../output.ts";
 import { resolveService } from "../../resolve.ts";
+import { alignColumns, prettyServiceLines } from "./inspect_pretty.ts";
 
 /** `swarm service inspect`. */
 export const serviceInspect: Command = {
   name: "inspect",
   summary: "Show a service as JSON, defaults included",
   usage: "swarm service inspect [OPTIONS] SERVICE",
-  options: "",
-  flags: {},
+  options: `      --pretty            Print a summary for people: mode, update status (state,
+                          message), update and rollback settings
+`,
+  flags: { pretty: { type: "boolean" } },
   async run(ctx: Context, args: ParsedArgs): Promise<number> {
     const [ref] = expectPositionals(args, 1, 1, "SERVICE (a name or ID)");
     const api = ctx.api();
@@ -28,7 +32,11 @@ export const serviceInspect: Command = {
     const { service } = await api.getService(
       create(GetServiceRequestSchema, { serviceId: svc.id, insertDefaults: true }),
     );
-    printMessage(ctx, ServiceSchema, service ?? svc);
+    if (args.flags.bool("pretty")) {
+      ctx.out(alignColumns(prettyServiceLines(service ?? svc, ctx.now())));
+    } else {
+      printMessage(ctx, ServiceSchema, service ?? svc);
+    }
     return 0;
   },
 };

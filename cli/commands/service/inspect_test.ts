@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
+import { create } from "@bufbuild/protobuf";
+import {
+  UpdateStatus_UpdateState,
+  UpdateStatusSchema,
+} from "../../../proto/gen/swarm/v1/types_pb.ts";
 import { FakeControlApi } from "../../fake_control_api.ts";
-import { fixture } from "../../_fixture.ts";
+import { fixture, secondsAgo } from "../../_fixture.ts";
 import { assertUsageError, run } from "../../_run_client.ts";
 
 Deno.test("service inspect prints the service with defaults as JSON", async () => {
@@ -46,4 +51,76 @@ Deno.test("service inspect needs exactly one service", async () => {
     await run(["service", "inspect", "a", "b"], { api: new FakeControlApi() }),
     `too many arguments for "swarm service inspect": unexpected "b"`,
   );
+});
+
+Deno.test("service inspect shows the update status in JSON and with --pretty", async () => {
+  const api = fixture();
+  const web = api.services.get("svcwebxxxxxxxxxxxxxxxxxxx")!;
+  web.updateStatus = create(UpdateStatusSchema, {
+    state: UpdateStatus_UpdateState.PAUSED,
+    startedAt: secondsAgo(90),
+    message: "update paused due to failure or early termination of task t1",
+  });
+  const json = JSON.parse((await run(["service", "inspect", "web"], { api })).out);
+  assert.deepEqual(json.updateStatus, {
+    state: "UPDATE_STATE_PAUSED",
+    startedAt: "2024-05-01T11:58:30Z",
+    message: "update paused due to failure or early termination of task t1",
+  });
+  const r = await run(["service", "inspect", "--pretty", "web"], { api });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(
+    r.out,
+    `ID:                  svcwebxxxxxxxxxxxxxxxxxxx
+Name:                web
+Service Mode:        Replicated
+ Replicas:           2
+UpdateStatus:
+ State:              paused
+ Started:            About a minute ago
+ Message:            update paused due to failure or early termination of task t1
+UpdateConfig:
+ Parallelism:        1
+ On failure:         pause
+ Monitoring period:  5s
+ Max failure ratio:  0
+ Update order:       stop-first
+RollbackConfig:
+ Parallelism:        1
+ On failure:         pause
+ Monitoring period:  5s
+ Max failure ratio:  0
+ Rollback order:     stop-first
+Command:             sleep 1000
+`,
+  );
+});
+
+Deno.test("service inspect --pretty shows a global service and its update settings", async () => {
+  const api = fixture();
+  const r = await run([
+    "service",
+    "create",
+    "--name",
+    "mon",
+    "--mode",
+    "global",
+    "--update-parallelism",
+    "0",
+    "--update-delay",
+    "10s",
+    "--update-order",
+    "start-first",
+    "--rollback-failure-action",
+    "continue",
+    "--",
+    "monitor",
+  ], { api });
+  assert.equal(r.code, 0, r.err);
+  const out = (await run(["service", "inspect", "--pretty", "mon"], { api })).out;
+  assert.match(out, /^Service Mode: +Global$/m);
+  assert.match(out, /^UpdateConfig:\n Parallelism: +0 \(all at once\)\n Delay: +10s\n/m);
+  assert.match(out, /^ Update order: +start-first$/m);
+  assert.match(out, /^RollbackConfig:\n Parallelism: +1\n On failure: +continue$/m);
+  assert.doesNotMatch(out, /UpdateStatus/);
 });

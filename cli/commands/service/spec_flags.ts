@@ -93,11 +93,16 @@ export const SHARED_SPEC_HELP =
       --limit-memory SIZE           Memory limit, e.g. 1g
       --secret SECRET               Give tasks a secret: NAME or source=NAME,target=FILE,mode=0400
       --config CONFIG               Give tasks a config: NAME or source=NAME,target=FILE,mode=0444
-      --update-parallelism N        Tasks updated at once (default 1, 0: all at once)
-      --update-delay DURATION       Delay between updates
-      --update-failure-action WHAT  pause, continue or rollback (default pause)
-      --update-monitor DURATION     Time to watch each updated task for failure (default 5s)
-      --update-max-failure-ratio R  Failure rate to tolerate during an update, 0 to 1
-      --update-order ORDER          stop-first or start-first (default stop-first)
-      --rollback-...                The same six settings for rollbacks
+      --update-parallelism N        Tasks replaced at once (default 1, 0: all at once)
+      --update-delay DURATION       Wait after a batch runs before the next (default 0s)
+      --update-failure-action WHAT  When a new task fails: pause, continue or rollback
+                                    (default pause)
+      --update-monitor DURATION     How long after it starts a new task's failure counts
+                                    (default 5s)
+      --update-max-failure-ratio R  Share of failed tasks to tolerate, 0 to 1 (default 0)
+      --update-order ORDER          stop-first or start-first: start-first keeps the old
+                                    task until the new one runs (default stop-first)
+      --rollback-parallelism N      The same settings for rollbacks: --rollback-delay,
+      --rollback-...                --rollback-failure-action, --rollback-monitor,
+                                    --rollback-max-failure-ratio, --rollback-order
 `;

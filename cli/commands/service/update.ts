@@ -14,7 +14,11 @@ import type { Service } from "../../../proto/gen/swarm/v1/objects_pb.ts";
 import { ServiceSchema } from "../../../proto/gen/swarm/v1/objects_pb.ts";
 import { ServiceSpecSchema } from "../../../proto/gen/swarm/v1/specs_pb.ts";
 import type { ServiceSpec } from "../../../proto/gen/swarm/v1/specs_pb.ts";
-import { AnnotationsSchema, PlacementSchema } from "../../../proto/gen/swarm/v1/types_pb.ts";
+import {
+  AnnotationsSchema,
+  PlacementSchema,
+  UpdateStatus_UpdateState,
+} from "../../../proto/gen/swarm/v1/types_pb.ts";
 import { MISSING_COMMAND_MESSAGE, validateServiceSpec } from "../../../manager/validate/mod.ts";
 import type { ParsedArgs } from "../../args.ts";
 import { expectPositionals } from "../../args.ts";
@@ -118,11 +122,25 @@ export function editSpec(service: Service, args: ParsedArgs): ServiceSpec {
   return spec;
 }
 
+/** Whether the service's update or rollback is paused (any update resumes it). */
+export function isPaused(svc: Service): boolean {
+  const state = svc.updateStatus?.state;
+  return state === UpdateStatus_UpdateState.PAUSED ||
+    state === UpdateStatus_UpdateState.ROLLBACK_PAUSED;
+}
+
 /** `swarm service update`. */
 export const serviceUpdate: Command = {
   name: "update",
   summary: "Change a service; its tasks are replaced as the update config says",
   usage: "swarm service update [OPTIONS] SERVICE [-- COMMAND [ARG...]]",
+  description:
+    `Tasks are replaced --update-parallelism at a time, --update-delay apart; a task that fails
+within --update-monitor of starting pauses the update, rolls it back or is ignored
+(--update-failure-action). Any update resumes a paused one; with no option at all, update
+resumes it without changing anything. --rollback goes back to the previous spec using the
+--rollback-* settings. "swarm service inspect --pretty" shows how the update is going.
+`,
   options: `      --env-add KEY=VALUE           Set an environment variable (also --env)
       --env-rm KEY                  Remove an environment variable
       --label-add KEY=VALUE         Set a service label (also --label)
@@ -134,7 +152,7 @@ export const serviceUpdate: Command = {
       --config-add CONFIG           Add a config (also --config)
       --config-rm NAME              Remove a config by name or target
       --force                       Replace the tasks even if nothing changed
-      --rollback                    Go back to the previous spec
+      --rollback                    Go back to the previous spec (with the --rollback-* settings)
 ${SHARED_SPEC_HELP}      --format FORMAT               table (print the name) or json
 `,
   flags: UPDATE_FLAGS,
@@ -142,12 +160,7 @@ ${SHARED_SPEC_HELP}      --format FORMAT               table (print the name) or
     const [ref] = expectPositionals(args, 1, 1, "SERVICE (a name or ID)");
     const { flags } = args;
     const given = Object.keys(UPDATE_FLAGS).filter((f) => flags.has(f));
-    if (given.length === 0 && args.rest === undefined) {
-      throw new UsageError(
-        "nothing to update: give a change, e.g. --replicas 3, --env-add KEY=VALUE, --force, or -- COMMAND",
-        COMMAND,
-      );
-    }
+    const nothing = given.length === 0 && args.rest === undefined;
     if (flags.bool("rollback") && (given.length > 1 || args.rest !== undefined)) {
       throw new UsageError("--rollback cannot be combined with other changes", COMMAND);
     }
@@ -158,6 +171,12 @@ ${SHARED_SPEC_HELP}      --format FORMAT               table (print the name) or
 
     const api = ctx.api();
     const svc = await resolveService(api, ref!);
+    if (nothing && !isPaused(svc)) {
+      throw new UsageError(
+        "nothing to update: give a change, e.g. --replicas 3, --env-add KEY=VALUE, --force, or -- COMMAND (with no change, update resumes a paused update)",
+        COMMAND,
+      );
+    }
     const version = svc.meta?.version ? { serviceVersion: svc.meta.version } : {};
     let request;
     if (flags.bool("rollback")) {

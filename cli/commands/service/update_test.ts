@@ -3,6 +3,13 @@ import { durationMs } from "@bufbuild/protobuf/wkt";
 import type { Service } from "../../../proto/gen/swarm/v1/objects_pb.ts";
 import { UpdateServiceRequest_Rollback } from "../../../proto/gen/swarm/v1/control_pb.ts";
 import type { UpdateServiceRequest } from "../../../proto/gen/swarm/v1/control_pb.ts";
+import {
+  UpdateConfig_FailureAction,
+  UpdateConfig_UpdateOrder,
+  UpdateStatus_UpdateState,
+  UpdateStatusSchema,
+} from "../../../proto/gen/swarm/v1/types_pb.ts";
+import { create } from "@bufbuild/protobuf";
 import { GrpcCode, RpcError } from "../../control_api.ts";
 import { FakeControlApi } from "../../fake_control_api.ts";
 import { fixture } from "../../_fixture.ts";
@@ -190,10 +197,129 @@ Deno.test("service update rejects bad input before sending anything", async () =
     [["web", "--constraint-add", "bad"], /invalid constraint "bad"/],
     [["web", "--limit-memory", "1k"], /invalid memory limit 1KiB/],
     [["web", "--update-max-failure-ratio", "7"], /must be a number from 0 to 1/],
+    [
+      ["web", "--update-parallelism=-1"],
+      'invalid value "-1" for --update-parallelism: must be a whole number from 0 to 4294967295',
+    ],
+    [
+      ["web", "--update-failure-action", "retry"],
+      'invalid value "retry" for --update-failure-action: use one of pause, continue, rollback',
+    ],
+    [
+      ["web", "--rollback-order", "random"],
+      'invalid value "random" for --rollback-order: use one of stop-first, start-first',
+    ],
+    [
+      ["web", "--update-monitor=-5s"],
+      /invalid value "-5s" for --update-monitor: must not be negative/,
+    ],
     [["web", "extra", "--force"], /too many arguments/],
   ];
   for (const [args, message] of cases) {
     const r = await run(["service", "update", ...args], { api: fixture() });
     assertUsageError(r, message);
   }
+});
+
+Deno.test("service update sets the update and rollback configs from their flags", async () => {
+  const api = fixture();
+  const r = await run([
+    "service",
+    "update",
+    "web",
+    "--update-parallelism",
+    "0",
+    "--update-delay",
+    "1m",
+    "--update-failure-action",
+    "continue",
+    "--update-monitor",
+    "20s",
+    "--update-max-failure-ratio",
+    "0.5",
+    "--update-order",
+    "start-first",
+    "--rollback-parallelism",
+    "2",
+    "--rollback-delay",
+    "5s",
+    "--rollback-failure-action",
+    "pause",
+    "--rollback-monitor",
+    "1s",
+    "--rollback-max-failure-ratio",
+    "1",
+    "--rollback-order",
+    "start-first",
+  ], { api });
+  assert.equal(r.code, 0, r.err);
+  const { update, rollback } = web(api).spec!;
+  assert.equal(update?.parallelism, 0);
+  assert.equal(durationMs(update!.delay!), 60_000);
+  assert.equal(update?.failureAction, UpdateConfig_FailureAction.CONTINUE);
+  assert.equal(durationMs(update!.monitor!), 20_000);
+  assert.equal(update?.maxFailureRatio, 0.5);
+  assert.equal(update?.order, UpdateConfig_UpdateOrder.START_FIRST);
+  assert.equal(rollback?.parallelism, 2);
+  assert.equal(durationMs(rollback!.delay!), 5_000);
+  assert.equal(rollback?.failureAction, UpdateConfig_FailureAction.PAUSE);
+  assert.equal(durationMs(rollback!.monitor!), 1_000);
+  assert.equal(rollback?.maxFailureRatio, 1);
+  assert.equal(rollback?.order, UpdateConfig_UpdateOrder.START_FIRST);
+});
+
+Deno.test("service update with no option resumes a paused update, and only then", async () => {
+  for (const state of [UpdateStatus_UpdateState.PAUSED, UpdateStatus_UpdateState.ROLLBACK_PAUSED]) {
+    const api = fixture();
+    const spec = web(api).spec;
+    web(api).updateStatus = create(UpdateStatusSchema, { state, message: "paused" });
+    const r = await run(["service", "update", "web"], { api });
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, "web\n");
+    assert.equal(web(api).updateStatus, undefined, "the update status is cleared");
+    assert.deepEqual(web(api).spec, spec, "nothing else changes");
+  }
+  for (const state of [UpdateStatus_UpdateState.UPDATING, UpdateStatus_UpdateState.COMPLETED]) {
+    const api = fixture();
+    web(api).updateStatus = create(UpdateStatusSchema, { state });
+    assertUsageError(
+      await run(["service", "update", "web"], { api }),
+      /^Error: nothing to update: .*with no change, update resumes a paused update/,
+    );
+  }
+});
+
+Deno.test("service update on a global service changes its update config", async () => {
+  const api = fixture();
+  const r = await run(["service", "update", "agent", "--update-parallelism", "2"], { api });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(api.services.get("svcagentxxxxxxxxxxxxxxxxx")?.spec?.update?.parallelism, 2);
+});
+
+Deno.test("the README's rolling update commands", async () => {
+  const api = fixture();
+  const readme = (line: string) => run(line.split(" ").slice(1), { api });
+  let r = await readme(
+    "swarm service update web --update-parallelism 2 --update-delay 10s --update-failure-action rollback --env-add DEBUG=2",
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.equal(web(api).spec?.update?.parallelism, 2);
+  assert.equal(durationMs(web(api).spec!.update!.delay!), 10_000);
+  assert.equal(web(api).spec?.update?.failureAction, UpdateConfig_FailureAction.ROLLBACK);
+  assert.deepEqual(processOf(web(api)).env, ["DEBUG=2"]);
+
+  // As the orchestrator would record a failed update.
+  web(api).updateStatus = create(UpdateStatusSchema, {
+    state: UpdateStatus_UpdateState.PAUSED,
+    message: "update paused due to failure or early termination of task t1",
+  });
+  r = await readme("swarm service inspect --pretty web");
+  assert.match(r.out, /^UpdateStatus:\n State: +paused\n Message: +update paused due to failure/m);
+  r = await readme("swarm service update web");
+  assert.equal(r.code, 0, r.err);
+  assert.equal(web(api).updateStatus, undefined);
+  r = await readme("swarm service update web --rollback");
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(processOf(web(api)).env, [], "the spec before the first update");
+  assert.equal(web(api).updateStatus?.state, UpdateStatus_UpdateState.ROLLBACK_STARTED);
 });
