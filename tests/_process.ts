@@ -179,3 +179,17 @@ export function killSleepProcesses(marker: string): void {
     } catch { /* exited meanwhile */ }
   }
 }
+
+/** The arguments of a single-node `swarm init|up` on `stateDir`, remote API on 127.0.0.1:`port`,
+ * with a 1 s heartbeat so that tests see node failures quickly. */
+export function singleNodeArgs(command: "init" | "up", stateDir: string, port: number): string[] {
+  return [
+    command,
+    "-d",
+    stateDir,
+    "--listen-remote-api",
+    `127.0.0.1:${port}`,
+    "--heartbeat-period",
+    "1000",
+  ];
+}

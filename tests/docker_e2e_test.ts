@@ -8,7 +8,14 @@ import assert from "node:assert/strict";
 import { DOCKER_TEST_IMAGE, dockerForTests } from "../worker/_docker_fixture.ts";
 import type { ContainerSummary } from "../worker/docker_engine.ts";
 import { DOCKER_LABELS } from "../worker/docker_spec.ts";
-import { NodeProcess, ok, randomPort, runningTasks, until as waitUntil } from "./_process.ts";
+import {
+  NodeProcess,
+  ok,
+  randomPort,
+  runningTasks,
+  singleNodeArgs,
+  until as waitUntil,
+} from "./_process.ts";
 
 const engine = await dockerForTests();
 
@@ -26,17 +33,9 @@ async function dockerCli(...args: string[]): Promise<string> {
 }
 
 const startDockerNode = (stateDir: string, port: number) =>
-  new NodeProcess([
-    "init",
-    "-d",
-    stateDir,
-    "--listen-remote-api",
-    `127.0.0.1:${port}`,
-    "--heartbeat-period",
-    "1000",
-    "--executor",
-    "docker",
-  ], { failOn: /^Error:/m });
+  new NodeProcess([...singleNodeArgs("init", stateDir, port), "--executor", "docker"], {
+    failOn: /^Error:/m,
+  });
 
 Deno.test({
   name: "swarm init --executor docker runs a service as containers: scale, remove, stop, crash",

@@ -10,6 +10,7 @@ import {
   ok,
   randomPort,
   runningTasks,
+  singleNodeArgs,
   sleepProcesses,
   swarm,
   type TaskJson,
@@ -22,15 +23,7 @@ const until = <T>(what: string, fn: () => T | Promise<T>, timeoutMs = 30_000) =>
 
 /** `swarm init` or `swarm up` on `stateDir`, the remote API on 127.0.0.1:`port`. */
 const startNode = (command: "init" | "up", stateDir: string, port: number) =>
-  new NodeProcess([
-    command,
-    "-d",
-    stateDir,
-    "--listen-remote-api",
-    `127.0.0.1:${port}`,
-    "--heartbeat-period",
-    "1000",
-  ]);
+  new NodeProcess(singleNodeArgs(command, stateDir, port));
 
 Deno.test({
   name:

@@ -25,8 +25,8 @@
 import type { ContainerCreateOptions, ImageInfo } from "./docker_engine.ts";
 import { TaskRejectedError } from "./executor.ts";
 import { DEFAULT_PATH, parseTaskEnv } from "./process_spec.ts";
-import { parseSignal } from "./signals.ts";
-import { DEFAULT_STOP_GRACE_PERIOD_MS, DEFAULT_STOP_SIGNAL, type TaskRuntime } from "./types.ts";
+import { stopSettings } from "./stop_settings.ts";
+import type { TaskRuntime } from "./types.ts";
 
 /** The labels swarm puts on every container it creates. */
 export const DOCKER_LABELS = {
@@ -86,17 +86,7 @@ export function containerPlan(task: TaskRuntime, options: DockerSpecOptions): Co
         "absolute path, e.g. /app",
     );
   }
-  const grace = task.stopGracePeriodMs ?? DEFAULT_STOP_GRACE_PERIOD_MS;
-  if (!Number.isFinite(grace) || grace < 0) {
-    throw new TaskRejectedError(`Invalid stop grace period: ${grace} ms: expected a number ≥ 0`);
-  }
-  const stopSignal = parseSignal(task.stopSignal ?? DEFAULT_STOP_SIGNAL);
-  if (stopSignal === undefined) {
-    throw new TaskRejectedError(
-      `Invalid stop signal: ${JSON.stringify(task.stopSignal)}: use a name such as SIGTERM, ` +
-        "TERM, or a number such as 15",
-    );
-  }
+  const { stopSignal, stopGracePeriodMs: grace } = stopSettings(task);
   const env = {
     SWARM_TASK_ID: task.taskId,
     SWARM_TASK_NAME: task.name,

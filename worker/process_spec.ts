@@ -8,8 +8,8 @@
  */
 
 import { TaskRejectedError } from "./executor.ts";
-import { parseSignal } from "./signals.ts";
-import { DEFAULT_STOP_GRACE_PERIOD_MS, DEFAULT_STOP_SIGNAL, type TaskRuntime } from "./types.ts";
+import { stopSettings } from "./stop_settings.ts";
+import type { TaskRuntime } from "./types.ts";
 
 /** `PATH` used when the agent has none. */
 export const DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -158,17 +158,7 @@ export async function prepareLaunch(
     throw new TaskRejectedError(`Working directory is not a directory: ${cwd}`);
   }
   const executable = await resolveExecutable(task.command, env.PATH ?? "", cwd);
-  const grace = task.stopGracePeriodMs ?? DEFAULT_STOP_GRACE_PERIOD_MS;
-  if (!Number.isFinite(grace) || grace < 0) {
-    throw new TaskRejectedError(`Invalid stop grace period: ${grace} ms: expected a number ≥ 0`);
-  }
-  const stopSignal = parseSignal(task.stopSignal ?? DEFAULT_STOP_SIGNAL);
-  if (stopSignal === undefined) {
-    throw new TaskRejectedError(
-      `Invalid stop signal: ${JSON.stringify(task.stopSignal)}: use a name such as SIGTERM, ` +
-        "TERM, or a number such as 15",
-    );
-  }
+  const { stopSignal, stopGracePeriodMs: grace } = stopSettings(task);
   const logDir = `${options.logRoot}/${task.taskId}`;
   return {
     executable,
