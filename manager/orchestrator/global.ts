@@ -11,7 +11,7 @@
  * | `paused`   | availability PAUSE                                | kept and restarted; no new task, no update |
  * | `unready`  | not (yet) READY, not DOWN (unknown, disconnected) | kept and restarted; no new task, no update |
  * | `lost`     | DOWN or DRAIN                                     | shut down                      |
- * | `unfit`    | fails the constraints or can never hold the reservations | shut down               |
+ * | `unfit`    | fails the constraints, lacks the task's executor, or can never hold the reservations | shut down |
  *
  * Tasks of nodes that no longer exist are removed.
  *
@@ -21,6 +21,7 @@ import type { Node, Service, Task } from "../../proto/gen/swarm/v1/objects_pb.ts
 import { NodeSpec_Availability } from "../../proto/gen/swarm/v1/specs_pb.ts";
 import { NodeStatus_State, TaskState } from "../../proto/gen/swarm/v1/types_pb.ts";
 import { type Constraint, matches, parseConstraint } from "../scheduler/constraint.ts";
+import { nodeRunsExecutor } from "../scheduler/executor_fit.ts";
 import { restartDelayMs } from "./restart.ts";
 import { groupSlots } from "./slots.ts";
 import { promote, replaceSlot, type SlotStepContext, stepSlot } from "./slot_step.ts";
@@ -47,6 +48,7 @@ export function nodeFit(node: Node, service: Service): NodeFit {
   }
   const constraints = parseAll(service.spec?.task?.placement?.constraints ?? []);
   if (constraints === undefined || !matches(node, constraints)) return "unfit";
+  if (nodeRunsExecutor(node, service.spec?.task) === false) return "unfit";
   const want = service.spec?.task?.resources?.reservations;
   const has = node.description?.resources;
   if (

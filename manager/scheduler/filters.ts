@@ -10,6 +10,7 @@ import type { Node, Task } from "../../proto/gen/swarm/v1/objects_pb.ts";
 import { NodeSpec_Availability } from "../../proto/gen/swarm/v1/specs_pb.ts";
 import { NodeStatus_State } from "../../proto/gen/swarm/v1/types_pb.ts";
 import { type Constraint, matches } from "./constraint.ts";
+import { nodeRunsExecutor } from "./executor_fit.ts";
 
 /** What the scheduler knows of a node while it places a group of tasks. */
 export interface NodeInfo {
@@ -37,6 +38,11 @@ export const FILTERS: readonly Filter[] = [
     accepts: ({ node }) =>
       node.status?.state === NodeStatus_State.READY &&
       (node.spec?.availability ?? NodeSpec_Availability.ACTIVE) === NodeSpec_Availability.ACTIVE,
+  },
+  {
+    name: "executor",
+    explain: (n) => `${nodes(n)} without the executor the task needs (--executor)`,
+    accepts: ({ node }, task) => nodeRunsExecutor(node, task.spec) !== false,
   },
   {
     name: "resources",

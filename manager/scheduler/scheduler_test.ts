@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { create } from "@bufbuild/protobuf";
 import { NodeSchema, TaskSchema } from "../../proto/gen/swarm/v1/objects_pb.ts";
 import {
+  EngineDescriptionSchema,
   NodeStatus_State,
   ResourceRequirementsSchema,
   TaskState,
@@ -85,4 +86,27 @@ Deno.test("preassigned tasks take their node's room before other tasks are place
   assert.equal(byId.get("g1")?.status?.state, TaskState.ASSIGNED);
   assert.equal(byId.get("t1")?.status?.state, TaskState.PENDING);
   assert.equal(byId.get("t1")?.status?.err, "no suitable node (insufficient resources on 1 node)");
+});
+
+Deno.test("a container task goes only to a node with the Docker executor", () => {
+  const withExecutors = (id: string, executors: string[]) => {
+    const n = node(id);
+    n.description!.engine = create(EngineDescriptionSchema, { executors });
+    return n;
+  };
+  const container = create(TaskSchema, {
+    id: "t1",
+    serviceId: "s1",
+    slot: 1,
+    desiredState: TaskState.RUNNING,
+    status: { state: TaskState.PENDING },
+    spec: { runtime: { case: "container", value: { image: "busybox:local" } } },
+  });
+  const nodes = [withExecutors("p", ["process"]), withExecutors("d", ["docker"])];
+  assert.equal(schedule(nodes, [container], new Date(0)).update[0]?.nodeId, "d");
+  const none = schedule([nodes[0]!], [container], new Date(0));
+  assert.equal(
+    none.update[0]?.status?.err,
+    "no suitable node (1 node without the executor the task needs (--executor))",
+  );
 });
