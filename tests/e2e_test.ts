@@ -27,7 +27,7 @@ const startNode = (command: "init" | "up", stateDir: string, port: number) =>
 
 Deno.test({
   name:
-    "a node runs replicated and global services as OS processes: scale, replace a killed task, update, remove, restart",
+    "a node runs replicated and global services and a job as OS processes: scale, replace a killed task, update, remove, restart",
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
@@ -173,7 +173,52 @@ Deno.test({
       assert.equal(scale.code, 1);
       assert.match(scale.stderr, /scale applies to replicated services .* not global ones/);
 
-      await ok(socket, "service", "rm", "web", "other", "mon");
+      // The README's replicated job: 3 completions, 2 at a time; an update runs it again.
+      await ok(
+        socket,
+        "service",
+        "create",
+        "--name",
+        "migrate",
+        "--mode",
+        "replicated-job",
+        "--replicas",
+        "3",
+        "--max-concurrent",
+        "2",
+        "--",
+        "sh",
+        "-c",
+        "echo part $SWARM_TASK_SLOT",
+      );
+      const jobTasks = async () =>
+        JSON.parse(await ok(socket, "service", "ps", "migrate", "--format", "json")) as (
+          & TaskJson
+          & { id: string; jobIteration?: string }
+        )[];
+      const completed = async (iteration: string | undefined) =>
+        (await jobTasks()).filter((t) =>
+          t.jobIteration === iteration && t.status?.state === "TASK_STATE_COMPLETE"
+        );
+      await until("3 completed job tasks", async () => (await completed(undefined)).length === 3);
+      assert.match(
+        await ok(socket, "service", "ls"),
+        /migrate\s+replicated job\s+0\/0 \(3\/3 completed\)\s+sh -c/,
+      );
+      assert.equal(
+        (await ok(socket, "service", "ps", "migrate")).match(/Complete +Complete/g)?.length,
+        3,
+      );
+      const parts = await Promise.all(
+        (await completed(undefined)).map((t) =>
+          Deno.readTextFile(`${dir}/tasks/logs/${t.id}/stdout.log`)
+        ),
+      );
+      assert.deepEqual(parts.sort(), ["part 1\n", "part 2\n", "part 3\n"]);
+      await ok(socket, "service", "update", "migrate", "--force");
+      await until("the job to run again", async () => (await completed("1")).length === 3);
+
+      await ok(socket, "service", "rm", "web", "other", "mon", "migrate");
       await until("no task process", () => sleepProcesses(marker).length === 0);
       assert.equal(await ok(socket, "service", "ls", "-q"), "");
     } finally {

@@ -8,9 +8,17 @@ import { clone, create } from "@bufbuild/protobuf";
 import * as pb from "../../proto/gen/swarm/v1/control_pb.ts";
 import { ServiceSchema, TaskSchema } from "../../proto/gen/swarm/v1/objects_pb.ts";
 import { VersionSchema } from "../../proto/gen/swarm/v1/types_pb.ts";
-import { insertServiceDefaults, validateServiceSpec } from "../../manager/validate/mod.ts";
+import {
+  insertServiceDefaults,
+  isJobMode,
+  validateServiceSpec,
+} from "../../manager/validate/mod.ts";
 import { serviceTaskCounts } from "../../manager/controlapi/service_status.ts";
-import { serviceUpdateRefusal, updatedService } from "../../manager/controlapi/service_update.ts";
+import {
+  newJobStatus,
+  serviceUpdateRefusal,
+  updatedService,
+} from "../../manager/controlapi/service_update.ts";
 import { GrpcCode, RpcError } from "../control_api.ts";
 import { type FakeObjects, labelsMatch, matches, validate } from "./objects.ts";
 
@@ -65,7 +73,10 @@ export function createService(
     spec.annotations?.name ?? "",
     (s) => s.spec?.annotations?.name,
   );
-  const svc = o.addService({ spec });
+  const svc = o.addService({
+    spec,
+    ...(isJobMode(spec) ? { jobStatus: newJobStatus(o.now()) } : {}),
+  });
   return create(pb.CreateServiceResponseSchema, { service: clone(ServiceSchema, svc) });
 }
 

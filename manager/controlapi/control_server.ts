@@ -11,7 +11,8 @@
  * certificate blacklist of removed nodes) are in `topology_rules.ts`, what UpdateService does to
  * a service (previous spec, update status, rollback) in `service_update.ts`, and the counts of
  * ListServiceStatuses in `service_status.ts`, all shared with the client's fake control API.
- * CreateService takes replicated and global services; jobs are not supported yet.
+ * CreateService takes every mode; a job (replicated-job, global-job) starts at iteration 0,
+ * and every UpdateService runs it again.
  *
  * @module
  */
@@ -57,6 +58,7 @@ import {
 import { NotLeaderError } from "../../raft/types.ts";
 import {
   insertServiceDefaults,
+  isJobMode,
   validateClusterSpec,
   validateConfigSpec,
   validateNodeSpec,
@@ -66,7 +68,7 @@ import {
 } from "../validate/mod.ts";
 import { filterByName, type NameFilters } from "./filters.ts";
 import { serviceTaskCounts } from "./service_status.ts";
-import { serviceUpdateRefusal, updatedService } from "./service_update.ts";
+import { newJobStatus, serviceUpdateRefusal, updatedService } from "./service_update.ts";
 import {
   blacklistEntry,
   demotionRefusal,
@@ -226,17 +228,11 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
     createService: async (req) => {
       if (!req.spec) throw invalidArgument("spec must be given");
       validateServiceSpec(req.spec);
-      if (req.spec.mode.case !== "replicated" && req.spec.mode.case !== "global") {
-        throw unimplemented(
-          `Service mode "${
-            req.spec.mode.case ?? "none"
-          }" is not supported yet: use replicated or global`,
-        );
-      }
       const service = create(ServiceSchema, {
         id: o.newId(),
         spec: req.spec,
         specVersion: { index: 1n },
+        ...(isJobMode(req.spec) ? { jobStatus: newJobStatus(now()) } : {}),
       });
       await store.update((tx) => tx.create("service", service));
       return { service: store.get("service", service.id) };

@@ -41,7 +41,7 @@ import { controlServer } from "./control_server.ts";
 import { caService, nodeCertValidityMs } from "../ca/node_ca_server.ts";
 import { GetUnlockKeyRequestSchema } from "../../proto/gen/swarm/v1/ca_pb.ts";
 import { ClusterSpecSchema, EncryptionConfigSchema } from "../../proto/gen/swarm/v1/specs_pb.ts";
-import { testService } from "../orchestrator/testing.ts";
+import { testJob, testService } from "../orchestrator/testing.ts";
 
 const NOW = new Date("2024-03-01T00:00:00Z");
 const DIGEST = "0f".repeat(32);
@@ -338,7 +338,7 @@ Deno.test("RemoveNode blacklists the certificate and orphans tasks in the same t
   assert.equal(store.get("task", "t2")!.status?.state, TaskState.FAILED);
 });
 
-Deno.test("CreateService takes replicated and global services; jobs are not supported yet", async () => {
+Deno.test("CreateService takes every mode; a job starts at iteration 0", async () => {
   const { store, api } = await setup([manager("m1")]);
   await api.createService(
     create(CreateServiceRequestSchema, { spec: testService("agent", "global").spec! }),
@@ -347,12 +347,53 @@ Deno.test("CreateService takes replicated and global services; jobs are not supp
   const [service] = store.list("service");
   assert.equal(service?.spec?.mode.case, "global");
   assert.equal(service?.specVersion?.index, 1n);
-  const job = testService("job", 1).spec!;
-  job.mode = { case: "globalJob", value: { $typeName: "swarm.v1.GlobalJob" } };
+  assert.equal(service?.jobStatus, undefined);
+  for (
+    const job of [
+      testJob("batch", { maxConcurrent: 2, totalCompletions: 5 }),
+      testJob("once", "global"),
+    ]
+  ) {
+    await api.createService(create(CreateServiceRequestSchema, { spec: job.spec! }), ctx);
+    const created = store.list("service").find((s) => s.spec?.annotations?.name === job.id)!;
+    assert.equal(created.spec?.mode.case, job.spec?.mode.case);
+    assert.equal(created.jobStatus?.jobIteration, 0n);
+    assert.equal(timestampDate(created.jobStatus!.lastExecution!).getTime(), NOW.getTime());
+  }
+  const bad = testJob("bad", { maxConcurrent: 0, totalCompletions: 5 });
   await rejects(
-    api.createService(create(CreateServiceRequestSchema, { spec: job }), ctx),
-    Status.UNIMPLEMENTED,
-    /Service mode "globalJob" is not supported yet: use replicated or global/,
+    api.createService(create(CreateServiceRequestSchema, { spec: bad.spec! }), ctx),
+    Status.INVALID_ARGUMENT,
+    /invalid replicated-job service: max concurrent must be at least 1/,
+  );
+});
+
+Deno.test("UpdateService runs a job again; a job is not rolled back", async () => {
+  const { store, api } = await setup([manager("m1")]);
+  await api.createService(
+    create(CreateServiceRequestSchema, {
+      spec: testJob("batch", { maxConcurrent: 1, totalCompletions: 3 }).spec!,
+    }),
+    ctx,
+  );
+  const id = store.list("service")[0]!.id;
+  const update = (rollback = false) =>
+    api.updateService(
+      create(UpdateServiceRequestSchema, {
+        serviceId: id,
+        serviceVersion: store.get("service", id)!.meta!.version!,
+        spec: store.get("service", id)!.spec!,
+        rollback: rollback ? UpdateServiceRequest_Rollback.PREVIOUS : 0,
+      }),
+      ctx,
+    );
+  await update();
+  await update();
+  assert.equal(store.get("service", id)?.jobStatus?.jobIteration, 2n);
+  await rejects(
+    update(true),
+    Status.FAILED_PRECONDITION,
+    /Service batch is a job: rolling back does not apply/,
   );
 });
 

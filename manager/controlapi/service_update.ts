@@ -10,6 +10,9 @@
  *   ROLLBACK_STARTED ("manually requested rollback"); the orchestrator then rolls the tasks back
  *   with the rollback config.
  * - Renaming a service and changing its mode are refused.
+ * - A job (replicated-job, global-job) runs again on every update, changed or not: its
+ *   `job_status.job_iteration` counts up and `last_execution` is now. Rolling a job back is
+ *   refused (update it with the spec to run instead).
  *
  * The spec version is the caller's to set (the server counts up, the fake follows the meta).
  *
@@ -19,8 +22,14 @@ import { clone, create, equals } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { UpdateServiceRequest } from "../../proto/gen/swarm/v1/control_pb.ts";
 import { UpdateServiceRequest_Rollback } from "../../proto/gen/swarm/v1/control_pb.ts";
-import { type Service, ServiceSchema } from "../../proto/gen/swarm/v1/objects_pb.ts";
+import {
+  type JobStatus,
+  JobStatusSchema,
+  type Service,
+  ServiceSchema,
+} from "../../proto/gen/swarm/v1/objects_pb.ts";
 import { ServiceSpecSchema } from "../../proto/gen/swarm/v1/specs_pb.ts";
+import { isJobMode } from "../validate/mod.ts";
 import { UpdateStatus_UpdateState, UpdateStatusSchema } from "../../proto/gen/swarm/v1/types_pb.ts";
 
 /** Why an update is refused: the gRPC code and the message. */
@@ -35,6 +44,14 @@ export function serviceUpdateRefusal(
   req: Pick<UpdateServiceRequest, "spec" | "rollback">,
 ): ServiceUpdateRefusal | undefined {
   if (req.rollback === UpdateServiceRequest_Rollback.PREVIOUS) {
+    if (isJobMode(current.spec)) {
+      return {
+        code: "FAILED_PRECONDITION",
+        message: `Service ${
+          current.spec?.annotations?.name || current.id
+        } is a job: rolling back does not apply; update it with the spec to run`,
+      };
+    }
     if (current.previousSpec === undefined) {
       return {
         code: "FAILED_PRECONDITION",
@@ -89,5 +106,16 @@ export function updatedService(
   }
   updated.spec = spec;
   updated.updateStatus = undefined;
+  if (isJobMode(spec)) {
+    updated.jobStatus = create(JobStatusSchema, {
+      jobIteration: (current.jobStatus?.jobIteration ?? 0n) + 1n,
+      lastExecution: timestampFromDate(now),
+    });
+  }
   return updated;
+}
+
+/** The job status of a job created at `now`: iteration 0, started now. */
+export function newJobStatus(now: Date): JobStatus {
+  return create(JobStatusSchema, { jobIteration: 0n, lastExecution: timestampFromDate(now) });
 }

@@ -4,8 +4,8 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { UpdateServiceRequest_Rollback } from "../../proto/gen/swarm/v1/control_pb.ts";
 import { type ServiceSpec, ServiceSpecSchema } from "../../proto/gen/swarm/v1/specs_pb.ts";
 import { UpdateStatus_UpdateState, UpdateStatusSchema } from "../../proto/gen/swarm/v1/types_pb.ts";
-import { testService } from "../orchestrator/testing.ts";
-import { serviceUpdateRefusal, updatedService } from "./service_update.ts";
+import { testJob, testService } from "../orchestrator/testing.ts";
+import { newJobStatus, serviceUpdateRefusal, updatedService } from "./service_update.ts";
 
 const NOW = new Date("2024-05-01T00:00:00Z");
 const NONE = UpdateServiceRequest_Rollback.NONE;
@@ -86,4 +86,34 @@ Deno.test("serviceUpdateRefusal: no previous spec, a new mode, a new name", () =
     serviceUpdateRefusal(fresh, { spec: testService("web", 5).spec, rollback: NONE }),
     undefined,
   );
+});
+
+Deno.test("every update of a job runs it again: the iteration counts up, started now", () => {
+  const job = testJob("job", { maxConcurrent: 1, totalCompletions: 3 }, new Date(0));
+  job.jobStatus!.jobIteration = 4n;
+  const same = updatedService(job, { spec: job.spec!, rollback: NONE }, NOW);
+  assert.equal(same.jobStatus?.jobIteration, 5n, "no change at all still re-runs it");
+  assert.deepEqual(same.jobStatus?.lastExecution, timestampFromDate(NOW));
+  const bare = testJob("job", "global");
+  bare.jobStatus = undefined;
+  assert.equal(
+    updatedService(bare, { spec: bare.spec!, rollback: NONE }, NOW).jobStatus?.jobIteration,
+    1n,
+  );
+  const web = updatedService(testService("web", 2), {
+    spec: testService("web", 3).spec!,
+    rollback: NONE,
+  }, NOW);
+  assert.equal(web.jobStatus, undefined, "services have no job status");
+  assert.equal(newJobStatus(NOW).jobIteration, 0n);
+  assert.deepEqual(newJobStatus(NOW).lastExecution, timestampFromDate(NOW));
+});
+
+Deno.test("serviceUpdateRefusal: a job is not rolled back", () => {
+  const job = testJob("job", "global");
+  job.previousSpec = job.spec;
+  assert.deepEqual(serviceUpdateRefusal(job, { spec: undefined, rollback: PREVIOUS }), {
+    code: "FAILED_PRECONDITION",
+    message: "Service job is a job: rolling back does not apply; update it with the spec to run",
+  });
 });

@@ -8,7 +8,7 @@
 import type { Task } from "../../proto/gen/swarm/v1/objects_pb.ts";
 import { TaskState } from "../../proto/gen/swarm/v1/types_pb.ts";
 import { withStatus } from "./task_factory.ts";
-import { observedState } from "./task_states.ts";
+import { isActive, observedState } from "./task_states.ts";
 import { emptyPlan, type Plan } from "./view.ts";
 
 export function allocate(tasks: readonly Task[], now: Date): Plan {
@@ -16,7 +16,7 @@ export function allocate(tasks: readonly Task[], now: Date): Plan {
   for (const t of tasks) {
     const state = observedState(t);
     if (state >= TaskState.ASSIGNED) continue;
-    if (t.desiredState > TaskState.RUNNING) {
+    if (!isActive(t)) {
       plan.update.push(withStatus(t, TaskState.SHUTDOWN, "shut down before it was assigned", now));
     } else if (state === TaskState.NEW) {
       plan.update.push(withStatus(t, TaskState.PENDING, "pending task scheduling", now));

@@ -1,12 +1,14 @@
 /**
- * The orchestrator stage: each service's decision by its mode, merged into one plan. Jobs
- * (replicated-job, global-job) are refused by the control API and get no tasks here.
+ * The orchestrator stage: each service's decision by its mode (replicated, global,
+ * replicated-job, global-job), merged into one plan.
  *
  * @module
  */
 import type { Service } from "../../proto/gen/swarm/v1/objects_pb.ts";
 import { reconcileGlobal } from "./global.ts";
+import { reconcileGlobalJob } from "./global_job.ts";
 import { reconcileReplicated } from "./replicated.ts";
+import { reconcileReplicatedJob } from "./replicated_job.ts";
 import { type ClusterView, emptyPlan, mergePlans, type Plan } from "./view.ts";
 
 /** The decision for one service of `view`. */
@@ -17,15 +19,16 @@ export function orchestrateService(
   newId: () => string,
 ): Plan {
   const tasks = view.tasksOfService(service.id);
+  const node = (id: string) => view.get("node", id);
   switch (service.spec?.mode.case) {
     case "replicated":
-      return reconcileReplicated(service, tasks, {
-        now,
-        newId,
-        node: (id) => view.get("node", id),
-      });
+      return reconcileReplicated(service, tasks, { now, newId, node });
     case "global":
       return reconcileGlobal(service, tasks, { now, newId, nodes: view.list("node") });
+    case "replicatedJob":
+      return reconcileReplicatedJob(service, tasks, { now, newId, node });
+    case "globalJob":
+      return reconcileGlobalJob(service, tasks, { now, newId, nodes: view.list("node") });
     default:
       return emptyPlan();
   }

@@ -9,14 +9,19 @@ import type { Service, Task } from "../../proto/gen/swarm/v1/objects_pb.ts";
 import { TaskSpecSchema } from "../../proto/gen/swarm/v1/specs_pb.ts";
 import { RestartPolicy_Condition, TaskState } from "../../proto/gen/swarm/v1/types_pb.ts";
 import { durationMs } from "../duration.ts";
-import { hasEnded, observedState, statusTime } from "./task_states.ts";
+import { isJobMode } from "../validate/mod.ts";
+import { hasEnded, isActive, observedState, statusTime } from "./task_states.ts";
 
 /** SwarmKit's defaults for a service without a restart policy. */
 export const DEFAULT_RESTART_DELAY_MS = 5_000;
 /** How long a replacement waits for the task it replaces to stop before starting anyway. */
 export const WAIT_FOR_OLD_TASK_MS = 60_000;
 
-/** Does the policy restart `task`, given the other tasks of its slot (its history)? */
+/**
+ * Does the policy restart `task`, given the other tasks of its slot (its history)? A job's
+ * completed task is never restarted: for jobs the condition ANY (and no policy) acts as
+ * ON_FAILURE.
+ */
 export function shouldRestart(
   service: Service,
   task: Task,
@@ -24,7 +29,10 @@ export function shouldRestart(
   now: Date,
 ): boolean {
   const policy = service.spec?.task?.restart;
-  const condition = policy?.condition ?? RestartPolicy_Condition.ANY;
+  let condition = policy?.condition ?? RestartPolicy_Condition.ANY;
+  if (isJobMode(service.spec) && condition === RestartPolicy_Condition.ANY) {
+    condition = RestartPolicy_Condition.ON_FAILURE;
+  }
   if (condition === RestartPolicy_Condition.NONE) return false;
   if (
     condition === RestartPolicy_Condition.ON_FAILURE && observedState(task) === TaskState.COMPLETE
@@ -59,7 +67,7 @@ export function mayStart(
   const lastEnded = Math.max(0, ...others.filter(hasEnded).map(statusTime));
   if (delayMs > 0 && now.getTime() < lastEnded + delayMs) return false;
   const stillStopping = others.some((t) =>
-    !hasEnded(t) && observedState(t) >= TaskState.ASSIGNED && t.desiredState > TaskState.RUNNING
+    !hasEnded(t) && observedState(t) >= TaskState.ASSIGNED && !isActive(t)
   );
   if (!stillStopping) return true;
   return now.getTime() >= createdTime(waiting) + WAIT_FOR_OLD_TASK_MS;

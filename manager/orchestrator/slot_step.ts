@@ -1,5 +1,5 @@
 /**
- * What both service orchestrators (replicated and global) decide for one occupied slot:
+ * What the orchestrators (replicated, global and the jobs) decide for one occupied slot:
  *
  * 1. {@link stepSlot}: older active tasks hand over to the current one (they are shut down once it
  *    runs, or at once when they have ended or their node is lost — a start-first replacement
@@ -8,6 +8,9 @@
  * 2. The updater (`updater.ts`) may then replace the slot: {@link replaceSlot}.
  * 3. Otherwise {@link promote}: a replacement waiting in READY may run once the restart delay
  *    has passed and its predecessor has stopped.
+ *
+ * A task "meant to run" has the desired state RUNNING, or COMPLETE for a job's task
+ * ({@link SlotStepContext.run}).
  *
  * @module
  */
@@ -27,6 +30,12 @@ export interface SlotStepContext {
   readonly newTask: (desired: TaskState) => Task;
   /** Whether a task on this node must move (the node is gone, down or drained). */
   readonly nodeLost: (nodeId: string) => boolean;
+  /**
+   * The desired state of a task meant to run: RUNNING for services, COMPLETE for jobs (their
+   * tasks run to completion).
+   * @default TaskState.RUNNING
+   */
+  readonly run?: TaskState;
 }
 
 /**
@@ -47,18 +56,16 @@ export function stepSlot<K>(slot: SlotTasks<K>, ctx: SlotStepContext): Task | un
     plan.update.push(withDesired(current, TaskState.SHUTDOWN));
     plan.create.push(ctx.newTask(desired));
   };
+  const run = ctx.run ?? TaskState.RUNNING;
   if (hasEnded(current)) {
-    if (
-      current.desiredState === TaskState.RUNNING &&
-      shouldRestart(service, current, slot.history, ctx.now)
-    ) {
+    if (current.desiredState === run && shouldRestart(service, current, slot.history, ctx.now)) {
       replace(TaskState.READY);
       return undefined;
     }
     return current;
   }
   if (current.nodeId !== "" && ctx.nodeLost(current.nodeId)) {
-    replace(TaskState.RUNNING);
+    replace(run);
     return undefined;
   }
   return current;
@@ -92,7 +99,7 @@ export function promote<K>(
   if (current.desiredState !== TaskState.READY) return;
   const delayMs = delayFor(current, slot.history, restartDelayMs);
   if (mayStart(current, slot.history, ctx.now, delayMs)) {
-    ctx.plan.update.push(withDesired(current, TaskState.RUNNING));
+    ctx.plan.update.push(withDesired(current, ctx.run ?? TaskState.RUNNING));
   }
 }
 

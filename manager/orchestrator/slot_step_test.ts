@@ -6,7 +6,7 @@ import { TaskState, UpdateConfig_UpdateOrder } from "../../proto/gen/swarm/v1/ty
 import { groupSlots } from "./slots.ts";
 import { promote, replaceSlot, type SlotStepContext, stepSlot } from "./slot_step.ts";
 import { emptyPlan } from "./view.ts";
-import { testService } from "./testing.ts";
+import { testJob, testService } from "./testing.ts";
 
 const NOW = 1_000_000;
 const web = testService("web", 1); // spec version 1, restart delay 5 s
@@ -128,4 +128,35 @@ Deno.test("promote: a READY replacement runs after the restart delay, at once af
   const now = step(afterUpdate, 1);
   promote(now.slot, now.current!, 5_000, now.ctx);
   assert.deepEqual(desired(now.plan.update), ["b:RUNNING"]);
+});
+
+const batch = testJob("web", { maxConcurrent: 1, totalCompletions: 1 }); // restart on failure
+
+Deno.test("a job's slot (run: COMPLETE): tasks meant to complete are restarted, moved and let run", () => {
+  const jobStep = (tasks: Task[], nowMs = 0, lost: string[] = []) => {
+    const plan = emptyPlan();
+    const ctx: SlotStepContext = {
+      service: batch,
+      now: new Date(NOW + nowMs),
+      plan,
+      run: TaskState.COMPLETE,
+      newTask: (desired) => task("new", nowMs, { desired, state: TaskState.NEW }),
+      nodeLost: (id) => lost.includes(id),
+    };
+    const slot = groupSlots(tasks, () => 1).get(1)!;
+    return { plan, ctx, slot, current: stepSlot(slot, ctx) };
+  };
+  const failed = jobStep([task("a", 0, { state: TaskState.FAILED, desired: TaskState.COMPLETE })]);
+  assert.deepEqual(desired(failed.plan.create), ["new:READY"]);
+  const done = jobStep([task("a", 0, { state: TaskState.COMPLETE, desired: TaskState.COMPLETE })]);
+  assert.equal(done.current?.id, "a", "a completed task stays (ON_FAILURE for jobs)");
+  assert.deepEqual(done.plan.create, []);
+  const moved = jobStep([task("a", 0, { desired: TaskState.COMPLETE })], 0, ["n1"]);
+  assert.deepEqual(desired(moved.plan.create), ["new:COMPLETE"]);
+  const waiting = jobStep([
+    task("a", -10_000, { state: TaskState.FAILED, desired: TaskState.SHUTDOWN, atMs: 0 }),
+    task("b", 0, { state: TaskState.READY, desired: TaskState.READY }),
+  ], 5_000);
+  promote(waiting.slot, waiting.current!, 5_000, waiting.ctx);
+  assert.deepEqual(desired(waiting.plan.update), ["b:COMPLETE"]);
 });

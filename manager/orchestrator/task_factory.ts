@@ -16,6 +16,8 @@ export interface NewTaskOptions {
   readonly nodeId?: string;
   readonly desiredState: TaskState;
   readonly now: Date;
+  /** The job iteration the task runs in (jobs only). */
+  readonly jobIteration?: bigint;
 }
 
 export function newTask(o: NewTaskOptions): Task {
@@ -26,6 +28,7 @@ export function newTask(o: NewTaskOptions): Task {
     slot: o.slot,
     nodeId: o.nodeId ?? "",
     desiredState: o.desiredState,
+    ...(o.jobIteration === undefined ? {} : { jobIteration: o.jobIteration }),
     ...(spec?.task ? { spec: clone(TaskSpecSchema, spec.task) } : {}),
     ...(o.service.specVersion ? { specVersion: { index: o.service.specVersion.index } } : {}),
     annotations: { name: taskName(spec?.annotations?.name ?? o.service.id, o.slot, o.nodeId) },

@@ -2,9 +2,12 @@
 import { TaskState } from "../../proto/gen/swarm/v1/types_pb.ts";
 import type { Task } from "../../proto/gen/swarm/v1/objects_pb.ts";
 
-/** The task is meant to run (or to be ready to run): its slot is occupied. */
+/**
+ * The task is meant to run (or to be ready to run), or for a job to run to completion (desired
+ * COMPLETE, also once it has completed): its slot is occupied.
+ */
 export function isActive(task: Task): boolean {
-  return task.desiredState <= TaskState.RUNNING;
+  return task.desiredState <= TaskState.COMPLETE;
 }
 
 /** The task's process has ended, one way or another. */

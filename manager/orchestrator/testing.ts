@@ -1,9 +1,9 @@
 /**
  * Test support: a simulated cluster for the orchestrators. A test store, a clock that moves only
  * when told, the reconciler's stages, and agents that obey at once (assigned tasks start when
- * desired RUNNING, stop when desired SHUTDOWN), with a hook to make tasks fail instead. Service
- * writes follow the control server's rules (`../controlapi/service_update.ts`). Not for
- * production use.
+ * desired RUNNING or, for jobs, COMPLETE; they stop when desired SHUTDOWN), with a hook to make
+ * tasks fail or complete instead. Service writes follow the control server's rules
+ * (`../controlapi/service_update.ts`). Not for production use.
  *
  * ```ts
  * const sim = await simulateCluster({ nodes: ["n1", "n2"] });
@@ -17,13 +17,19 @@
 import { clone, create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
+  JobStatusSchema,
   type Node,
   NodeSchema,
   type Service,
   ServiceSchema,
   type Task,
 } from "../../proto/gen/swarm/v1/objects_pb.ts";
-import type { ServiceSpec } from "../../proto/gen/swarm/v1/specs_pb.ts";
+import {
+  GlobalJobSchema,
+  ProcessSpecSchema,
+  ReplicatedJobSchema,
+  type ServiceSpec,
+} from "../../proto/gen/swarm/v1/specs_pb.ts";
 import {
   NodeStatus_State,
   RestartPolicy_Condition,
@@ -41,7 +47,10 @@ import { durationFromMs } from "../duration.ts";
 export interface SimulationOptions {
   /** Node IDs (READY, 4 CPUs, 8 GiB each) or whole nodes. @default ["n1", "n2"] */
   readonly nodes?: readonly (string | Node)[];
-  /** What a task desired RUNNING becomes when its agent starts it. @default RUNNING */
+  /**
+   * What a task desired RUNNING (or COMPLETE) becomes when its agent starts it: RUNNING, or at
+   * once COMPLETE, FAILED… @default RUNNING
+   */
   readonly start?: (task: Task) => TaskState;
 }
 
@@ -86,6 +95,32 @@ export function testService(
   return service;
 }
 
+/**
+ * A process job "true" (restart on failure after 5 s, spec version 1, iteration 0 started at
+ * `startedAt`) named after its ID: a replicated job of `totalCompletions`, at most
+ * `maxConcurrent` at once, or one task per node (`"global"`); `patch` changes its spec further.
+ */
+export function testJob(
+  id: string,
+  mode: { maxConcurrent: number; totalCompletions: number } | "global",
+  startedAt = new Date(1_000_000),
+  patch: (spec: ServiceSpec) => void = () => {},
+): Service {
+  const service = testService(id, 1, (spec) => {
+    spec.task!.runtime = { case: "process", value: create(ProcessSpecSchema, { command: "true" }) };
+    spec.task!.restart!.condition = RestartPolicy_Condition.ON_FAILURE;
+    spec.mode = mode === "global"
+      ? { case: "globalJob", value: create(GlobalJobSchema) }
+      : { case: "replicatedJob", value: create(ReplicatedJobSchema, mode) };
+    patch(spec);
+  });
+  service.jobStatus = create(JobStatusSchema, {
+    jobIteration: 0n,
+    lastExecution: timestampFromDate(startedAt),
+  });
+  return service;
+}
+
 export async function simulateCluster(o: SimulationOptions = {}) {
   let now = 1_000_000;
   let id = 0;
@@ -104,8 +139,9 @@ export async function simulateCluster(o: SimulationOptions = {}) {
       const state = t.status?.state ?? TaskState.NEW;
       if (state < TaskState.ASSIGNED || state >= TaskState.COMPLETE) continue;
       let next: TaskState | undefined;
-      if (t.desiredState > TaskState.RUNNING) next = TaskState.SHUTDOWN;
-      else if (t.desiredState === TaskState.RUNNING && state < TaskState.RUNNING) next = start(t);
+      const run = t.desiredState === TaskState.RUNNING || t.desiredState === TaskState.COMPLETE;
+      if (t.desiredState > TaskState.COMPLETE) next = TaskState.SHUTDOWN;
+      else if (run && state < TaskState.RUNNING) next = start(t);
       else if (t.desiredState === TaskState.READY && state < TaskState.READY) {
         next = TaskState.READY;
       }
@@ -170,10 +206,10 @@ export async function simulateCluster(o: SimulationOptions = {}) {
       await store.update((tx) => tx.update("service", updated));
     },
     tasks: (serviceId: string) => store.tasksOfService(serviceId),
-    /** The service's tasks observed RUNNING that are meant to run. */
+    /** The service's tasks observed RUNNING that are meant to run (or, a job's, to complete). */
     running: (serviceId: string) =>
       store.tasksOfService(serviceId).filter((t) =>
-        t.status?.state === TaskState.RUNNING && t.desiredState <= TaskState.RUNNING
+        t.status?.state === TaskState.RUNNING && t.desiredState <= TaskState.COMPLETE
       ),
     /** Sets a task's observed state, as its agent would report it. */
     async setState(task: Task, state: TaskState): Promise<void> {

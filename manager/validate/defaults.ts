@@ -16,13 +16,17 @@ import {
   UpdateConfigSchema,
 } from "../../proto/gen/swarm/v1/types_pb.ts";
 import type { RestartPolicy, UpdateConfig } from "../../proto/gen/swarm/v1/types_pb.ts";
+import { isJobMode } from "./service_spec.ts";
 
 const seconds = (s: bigint) => create(DurationSchema, { seconds: s });
 
-/** Default restart policy: condition ANY, delay 5 s, no attempt limit, no window. */
-export function defaultRestartPolicy(): RestartPolicy {
+/**
+ * Default restart policy: condition ANY (ON_FAILURE for a job, whose tasks run to completion),
+ * delay 5 s, no attempt limit, no window.
+ */
+export function defaultRestartPolicy(job = false): RestartPolicy {
   return create(RestartPolicySchema, {
-    condition: RestartPolicy_Condition.ANY,
+    condition: job ? RestartPolicy_Condition.ON_FAILURE : RestartPolicy_Condition.ANY,
     delay: seconds(5n),
   });
 }
@@ -42,13 +46,14 @@ export const DEFAULT_STOP_GRACE_SECONDS = 10n;
 
 /**
  * Returns a copy of `spec` with unset parts filled in, as SwarmKit's `InterpolateService` does:
- * a missing restart policy becomes the default one and a restart policy without a delay gets
- * 5 s; a missing stop grace period becomes 10 s; a missing update or rollback config becomes
- * the default one and one without a monitor gets 5 s. Jobs get no update or rollback config,
- * since they may not have one. The input is not changed.
+ * a missing restart policy becomes the default one (restart on failure, for jobs) and a restart
+ * policy without a delay gets 5 s; a missing stop grace period becomes 10 s; a missing update
+ * or rollback config becomes the default one and one without a monitor gets 5 s. Jobs get no
+ * update or rollback config, since they may not have one. The input is not changed.
  */
 export function insertServiceDefaults(spec: ServiceSpec): ServiceSpec {
   const out = clone(ServiceSpecSchema, spec);
+  const isJob = isJobMode(out);
   const task = out.task;
   if (task !== undefined) {
     const runtime = task.runtime;
@@ -56,12 +61,11 @@ export function insertServiceDefaults(spec: ServiceSpec): ServiceSpec {
       runtime.value.stopGracePeriod = seconds(DEFAULT_STOP_GRACE_SECONDS);
     }
     if (task.restart === undefined) {
-      task.restart = defaultRestartPolicy();
+      task.restart = defaultRestartPolicy(isJob);
     } else if (task.restart.delay === undefined) {
       task.restart.delay = seconds(5n);
     }
   }
-  const isJob = out.mode.case === "replicatedJob" || out.mode.case === "globalJob";
   if (!isJob) {
     out.update = withMonitor(out.update);
     out.rollback = withMonitor(out.rollback);

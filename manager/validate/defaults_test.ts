@@ -74,11 +74,12 @@ Deno.test("insertServiceDefaults keeps what the user set and fills holes", () =>
   assert.equal(durationMs(out.rollback!.monitor!), 1000);
 });
 
-Deno.test("insertServiceDefaults gives jobs no update config", () => {
+Deno.test("insertServiceDefaults gives jobs no update config and restarts them on failure", () => {
   const out = insertServiceDefaults(spec({ mode: { case: "globalJob", value: {} } }));
   assert.equal(out.update, undefined);
   assert.equal(out.rollback, undefined);
-  assert.ok(out.task?.restart !== undefined);
+  assert.ok(equals(RestartPolicySchema, out.task!.restart!, defaultRestartPolicy(true)));
+  assert.equal(out.task?.restart?.condition, RestartPolicy_Condition.ON_FAILURE);
   validateServiceSpec(out);
 });
 

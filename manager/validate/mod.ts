@@ -26,7 +26,7 @@ export {
   validateSecretName,
   validateServiceName,
 } from "./names.ts";
-export { validateServiceSpec } from "./service_spec.ts";
+export { isJobMode, validateServiceSpec } from "./service_spec.ts";
 export { MISSING_COMMAND_MESSAGE, validateTaskSpec } from "./task_spec.ts";
 export { validateNodeSpec } from "./node_spec.ts";
 export { CLUSTER_NAME, MIN_NODE_CERT_EXPIRY_NANOS, validateClusterSpec } from "./cluster_spec.ts";

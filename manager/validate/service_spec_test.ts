@@ -3,7 +3,7 @@ import { create } from "@bufbuild/protobuf";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { ServiceSpecSchema } from "../../proto/gen/swarm/v1/specs_pb.ts";
 import type { ServiceSpec } from "../../proto/gen/swarm/v1/specs_pb.ts";
-import { validateServiceSpec } from "./service_spec.ts";
+import { isJobMode, validateServiceSpec } from "./service_spec.ts";
 
 type Init = Exclude<MessageInitShape<typeof ServiceSpecSchema>, ServiceSpec>;
 
@@ -60,18 +60,43 @@ Deno.test("validateServiceSpec wants a mode", () => {
   );
 });
 
-Deno.test("validateServiceSpec refuses an update config on jobs", () => {
-  const modes: NonNullable<Init["mode"]>[] = [
-    { case: "replicatedJob", value: { maxConcurrent: 1, totalCompletions: 1 } },
-    { case: "globalJob", value: {} },
+Deno.test("validateServiceSpec refuses an update or rollback config on jobs", () => {
+  const modes: [NonNullable<Init["mode"]>, string][] = [
+    [{ case: "replicatedJob", value: { maxConcurrent: 1, totalCompletions: 1 } }, "replicated-job"],
+    [{ case: "globalJob", value: {} }, "global-job"],
   ];
-  for (const mode of modes) {
-    const job = spec({ mode, update: {} });
+  for (const [mode, name] of modes) {
     assert.throws(
-      () => validateServiceSpec(job),
-      /jobs run to completion and cannot have an update config/,
+      () => validateServiceSpec(spec({ mode, update: {} })),
+      {
+        name: "ValidationError",
+        message:
+          `invalid ${name} service: jobs run to completion and cannot have an update config; remove it`,
+      },
+    );
+    assert.throws(
+      () => validateServiceSpec(spec({ mode, rollback: {} })),
+      /jobs run to completion and cannot have a rollback config; remove it/,
     );
   }
+});
+
+Deno.test("validateServiceSpec wants a replicated job to run at least one task at a time", () => {
+  assert.throws(
+    () =>
+      validateServiceSpec(
+        spec({ mode: { case: "replicatedJob", value: { maxConcurrent: 0, totalCompletions: 3 } } }),
+      ),
+    {
+      name: "ValidationError",
+      message:
+        "invalid replicated-job service: max concurrent must be at least 1 (the tasks the job runs at once)",
+    },
+  );
+  // No completions at all is a job with nothing to do, not a mistake.
+  validateServiceSpec(
+    spec({ mode: { case: "replicatedJob", value: { maxConcurrent: 1, totalCompletions: 0 } } }),
+  );
 });
 
 Deno.test("validateServiceSpec checks update and rollback configs", () => {
@@ -85,19 +110,24 @@ Deno.test("validateServiceSpec checks update and rollback configs", () => {
   );
 });
 
-Deno.test("validateServiceSpec refuses max replicas per node on a global service", () => {
+Deno.test("validateServiceSpec refuses max replicas per node on a global service or job", () => {
+  const task = {
+    runtime: { case: "process", value: { command: "sleep" } },
+    placement: { maxReplicas: 2 },
+  } as const;
   assert.throws(
-    () =>
-      validateServiceSpec(
-        spec({
-          mode: { case: "global", value: {} },
-          task: {
-            runtime: { case: "process", value: { command: "sleep" } },
-            placement: { maxReplicas: 2 },
-          },
-        }),
-      ),
-    /invalid global service: max replicas per node applies to replicated services/,
+    () => validateServiceSpec(spec({ mode: { case: "global", value: {} }, task })),
+    /invalid global service: max replicas per node applies to replicated services and jobs; a global service runs one task per node/,
+  );
+  assert.throws(
+    () => validateServiceSpec(spec({ mode: { case: "globalJob", value: {} }, task })),
+    /invalid global-job service: max replicas per node applies .* a global job runs one task/,
+  );
+  validateServiceSpec(
+    spec({
+      mode: { case: "replicatedJob", value: { maxConcurrent: 1, totalCompletions: 2 } },
+      task,
+    }),
   );
 });
 
@@ -110,4 +140,15 @@ Deno.test("validateServiceSpec checks the parallelism of update and rollback con
     () => validateServiceSpec(spec({ rollback: { parallelism: 1.5 } })),
     /invalid rollback parallelism 1.5/,
   );
+});
+
+Deno.test("isJobMode: replicated-job and global-job", () => {
+  assert.equal(isJobMode(spec({ mode: { case: "globalJob", value: {} } })), true);
+  assert.equal(
+    isJobMode(spec({ mode: { case: "replicatedJob", value: { maxConcurrent: 1 } } })),
+    true,
+  );
+  assert.equal(isJobMode(spec()), false);
+  assert.equal(isJobMode(spec({ mode: { case: "global", value: {} } })), false);
+  assert.equal(isJobMode(undefined), false);
 });

@@ -25,6 +25,7 @@ import type { Resources, UpdateConfig } from "../../../proto/gen/swarm/v1/types_
 import {
   defaultRestartPolicy,
   defaultUpdateConfig,
+  isJobMode,
   normalizeSignal,
   parseConstraint,
   validateEnvEntry,
@@ -123,7 +124,8 @@ const ORDERS = {
 /**
  * Applies every flag create and update share, except --replicas, --max-concurrent, --image
  * and the references, which depend on the mode, the runtime and the manager. The spec must have
- * a task with a runtime.
+ * a task with a runtime and its mode: jobs refuse the --update-* and --rollback-* flags, and a
+ * job's restart policy restarts on failure unless told otherwise.
  *
  * @throws {UsageError} for a bad value.
  */
@@ -150,7 +152,7 @@ export function applySharedFlags(spec: ServiceSpec, flags: Flags): void {
       flags.has(f)
     )
   ) {
-    const restart = task.restart ??= defaultRestartPolicy();
+    const restart = task.restart ??= defaultRestartPolicy(isJobMode(spec));
     const condition = flags.string("restart-condition");
     if (condition !== undefined) {
       restart.condition = parseChoice(
@@ -217,7 +219,14 @@ function applyResources(
 
 function applyUpdateConfig(spec: ServiceSpec, flags: Flags, which: "update" | "rollback"): void {
   const names = ["parallelism", "delay", "failure-action", "monitor", "max-failure-ratio", "order"];
-  if (!names.some((n) => flags.has(`${which}-${n}`))) return;
+  const given = names.find((n) => flags.has(`${which}-${n}`));
+  if (given === undefined) return;
+  if (isJobMode(spec)) {
+    throw new UsageError(
+      `--${which}-${given} does not apply to jobs: a job's tasks run to completion and are not rolled out (updating a job runs it again)`,
+      flags.command,
+    );
+  }
   const u: UpdateConfig = spec[which] ??= defaultUpdateConfig();
   const get = (n: string) => flags.string(`${which}-${n}`);
   const src = (n: string) => flags.src(`${which}-${n}`);

@@ -92,7 +92,7 @@ export function buildCreatePlan(args: ParsedArgs): CreatePlan {
     mode,
     replicas,
     concurrentText === undefined
-      ? replicas
+      ? Math.max(1, replicas)
       : parseCount(flags.src("max-concurrent"), concurrentText),
   );
 
@@ -129,7 +129,9 @@ export const serviceCreate: Command = {
   usage: "swarm service create --name NAME [OPTIONS] -- COMMAND [ARG...]",
   options: `      --name NAME                   Service name (required)
       --mode MODE                   replicated, global (one task per eligible node),
-                                    replicated-job or global-job (default replicated)
+                                    replicated-job (--replicas tasks run to completion) or
+                                    global-job (one per node, run to completion)
+                                    (default replicated)
       --env KEY=VALUE               Set an environment variable (repeatable)
       --label KEY=VALUE             Set a service label (repeatable)
 ${SHARED_SPEC_HELP}      --format FORMAT               table (print the ID) or json

@@ -200,6 +200,62 @@ Deno.test("service create supports every mode", async () => {
   assert.equal(job.spec.mode.value.maxConcurrent, 2);
 });
 
+Deno.test("service create --mode replicated-job: --replicas completions, --max-concurrent at once (default --replicas)", async () => {
+  const table: [string[], number, number][] = [
+    [["--replicas", "3", "--max-concurrent", "2"], 2, 3], // as in the README
+    [["--replicas", "3"], 3, 3],
+    [[], 1, 1],
+    [["--replicas", "0"], 1, 0],
+  ];
+  for (const [flags, maxConcurrent, totalCompletions] of table) {
+    const r = await run([
+      "service",
+      "create",
+      "--name",
+      "migrate",
+      "--mode",
+      "replicated-job",
+      ...flags,
+      "--",
+      "sh",
+      "-c",
+      "echo part $SWARM_TASK_SLOT",
+    ]);
+    assert.equal(r.code, 0, r.err);
+    const svc = only(r.api);
+    assert.deepEqual(svc.spec?.mode.value, {
+      $typeName: "swarm.v1.ReplicatedJob",
+      maxConcurrent,
+      totalCompletions,
+    }, flags.join(" "));
+    assert.equal(svc.jobStatus?.jobIteration, 0n, "the first run");
+    assert.equal(svc.spec?.update, undefined);
+    assert.equal(svc.spec?.task?.restart, undefined, "the manager's default: on failure");
+  }
+});
+
+Deno.test("service create --mode global-job; a job's restart policy defaults to on-failure", async () => {
+  const r = await run([
+    "service",
+    "create",
+    "--name",
+    "warm",
+    "--mode",
+    "global-job",
+    "--restart-max-attempts",
+    "3",
+    "--",
+    "sh",
+    "-c",
+    "echo cache warmed",
+  ]);
+  assert.equal(r.code, 0, r.err);
+  const svc = only(r.api);
+  assert.equal(svc.spec?.mode.case, "globalJob");
+  assert.equal(svc.spec?.task?.restart?.condition, RestartPolicy_Condition.ON_FAILURE);
+  assert.equal(svc.spec?.task?.restart?.maxAttempts, 3);
+});
+
 Deno.test("service create --format json prints the service", async () => {
   const r = await run([
     "service",
@@ -309,7 +365,7 @@ Deno.test("service create rejects bad input before sending anything", async () =
     ],
     [
       ["--name", "web", "--mode", "global", "--replicas-max-per-node", "2", "--", "x"],
-      "invalid global service: max replicas per node applies to replicated services; a global service runs one task per node",
+      "invalid global service: max replicas per node applies to replicated services and jobs; a global service runs one task per node",
     ],
     [
       ["--name", "web", "--update-parallelism=-2", "--", "x"],
@@ -325,7 +381,27 @@ Deno.test("service create rejects bad input before sending anything", async () =
     ],
     [
       ["--name", "web", "--mode", "global-job", "--update-parallelism", "2", "--", "x"],
-      /cannot have an update config/,
+      "--update-parallelism does not apply to jobs: a job's tasks run to completion and are not rolled out (updating a job runs it again)",
+    ],
+    [
+      ["--name", "web", "--mode", "replicated-job", "--rollback-delay", "5s", "--", "x"],
+      /^Error: --rollback-delay does not apply to jobs/,
+    ],
+    [
+      ["--name", "web", "--mode", "replicated-job", "--max-concurrent", "0", "--", "x"],
+      "invalid replicated-job service: max concurrent must be at least 1 (the tasks the job runs at once)",
+    ],
+    [
+      ["--name", "web", "--mode", "replicated-job", "--replicas=-1", "--", "x"],
+      /invalid value "-1" for --replicas/,
+    ],
+    [
+      ["--name", "web", "--mode", "global-job", "--replicas", "2", "--", "x"],
+      /--replicas applies to replicated services and replicated jobs/,
+    ],
+    [
+      ["--name", "web", "--mode", "global-job", "--max-concurrent", "2", "--", "x"],
+      /--max-concurrent applies to replicated jobs only/,
     ],
     [
       ["--name", "web", "--restart-delay", "5", "--", "x"],

@@ -1,7 +1,7 @@
 /**
  * `swarm service inspect --pretty`: a service for people, like `docker service inspect
- * --pretty` — its mode, the state of its last update or rollback, and its update and rollback
- * settings.
+ * --pretty` — its mode, a job's current run, the state of its last update or rollback, and its
+ * update and rollback settings.
  *
  * @module
  */
@@ -72,6 +72,13 @@ export function prettyServiceLines(svc: Service, now: Date): string[] {
     case "globalJob":
       lines.push("Service Mode:\tGlobal job");
       break;
+  }
+  const job = svc.jobStatus;
+  if (job !== undefined) {
+    lines.push("JobStatus:", ` Iteration:\t${job.jobIteration}`);
+    if (job.lastExecution) {
+      lines.push(` Last execution:\t${ago(timestampDate(job.lastExecution), now)}`);
+    }
   }
   const status = svc.updateStatus;
   if (status !== undefined) {

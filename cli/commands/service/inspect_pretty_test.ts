@@ -50,3 +50,31 @@ Command:       monitor --all
 `,
   );
 });
+
+Deno.test("prettyServiceLines: a replicated job and its current run", () => {
+  const svc = create(ServiceSchema, {
+    id: "j1",
+    spec: {
+      annotations: { name: "migrate" },
+      mode: { case: "replicatedJob", value: { maxConcurrent: 2, totalCompletions: 6 } },
+      task: { runtime: { case: "process", value: { command: "true" } } },
+    },
+    jobStatus: {
+      jobIteration: 2n,
+      lastExecution: timestampFromDate(new Date(NOW.getTime() - 30_000)),
+    },
+  });
+  assert.equal(
+    alignColumns(prettyServiceLines(svc, NOW)),
+    `ID:                  j1
+Name:                migrate
+Service Mode:        Replicated job
+ Max concurrent:     2
+ Total completions:  6
+JobStatus:
+ Iteration:          2
+ Last execution:     30 seconds ago
+Command:             true
+`,
+  );
+});

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { fixture } from "../../_fixture.ts";
+import { TaskState } from "../../../proto/gen/swarm/v1/types_pb.ts";
+import { fixture, secondsAgo } from "../../_fixture.ts";
 import { assertUsageError, run } from "../../_run_client.ts";
 
 Deno.test("service ps shows tasks with node hostnames and ages", async () => {
@@ -45,4 +46,40 @@ Deno.test("service ps needs a known service", async () => {
   const r = await run(["service", "ps", "nope"], { api: fixture() });
   assert.equal(r.code, 1);
   assert.equal(r.err, "Error: no such service: nope\n");
+});
+
+Deno.test("service ps shows a job's completed tasks as Complete", async () => {
+  const api = fixture();
+  api.addService({
+    id: "svcbatchxxxxxxxxxxxxxxxxx",
+    spec: {
+      annotations: { name: "batch" },
+      task: { runtime: { case: "process", value: { command: "true" } } },
+      mode: { case: "replicatedJob", value: { maxConcurrent: 1, totalCompletions: 2 } },
+    },
+    jobStatus: { jobIteration: 0n },
+  });
+  const tasks: [number, TaskState, number][] = [[1, TaskState.COMPLETE, 30], [
+    2,
+    TaskState.RUNNING,
+    2,
+  ]];
+  for (const [slot, state, ago] of tasks) {
+    api.addTask({
+      id: `taskbatch${slot}xxxxxxxxxxxxxxx`,
+      serviceId: "svcbatchxxxxxxxxxxxxxxxxx",
+      slot,
+      nodeId: "node1aaaaaaaaaaaaaaaaaaaa",
+      desiredState: TaskState.COMPLETE,
+      status: { state, timestamp: secondsAgo(ago) },
+    });
+  }
+  const r = await run(["service", "ps", "batch"], { api });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(
+    r.out,
+    "ID                          NAME      NODE       DESIRED STATE   CURRENT STATE             ERROR\n" +
+      "taskbatch1xxxxxxxxxxxxxxx   batch.1   manager1   Complete        Complete 30 seconds ago\n" +
+      "taskbatch2xxxxxxxxxxxxxxx   batch.2   manager1   Complete        Running 2 seconds ago\n",
+  );
 });

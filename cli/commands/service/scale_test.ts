@@ -40,6 +40,7 @@ Deno.test("service scale handles several services and replicated jobs", async ()
   assert.equal(r.out, "web scaled to 0\nbatch scaled to 7\n");
   const job = api.services.get("jobxxxxxxxxxxxxxxxxxxxxxx")!;
   assert.ok(job.spec?.mode.case === "replicatedJob" && job.spec.mode.value.totalCompletions === 7);
+  assert.equal(job.jobStatus?.jobIteration, 1n, "scaling a job runs it again");
 });
 
 Deno.test("service scale refuses global services but scales the others", async () => {

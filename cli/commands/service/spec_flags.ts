@@ -80,7 +80,8 @@ export const SHARED_SPEC_HELP =
       --workdir DIR                 Working directory of the command
       --stop-signal SIGNAL          Signal to stop tasks with (default SIGTERM)
       --stop-grace-period DURATION  Time before a stopping task is killed (default 10s)
-      --restart-condition WHEN      none, on-failure or any (default any)
+      --restart-condition WHEN      none, on-failure or any (default any; jobs: on-failure,
+                                    and a completed job task never restarts)
       --restart-delay DURATION      Delay between restarts (default 5s)
       --restart-max-attempts N      Restarts before giving up (default 0: unlimited)
       --restart-window DURATION     Window used to count restart attempts
@@ -93,7 +94,8 @@ export const SHARED_SPEC_HELP =
       --limit-memory SIZE           Memory limit, e.g. 1g
       --secret SECRET               Give tasks a secret: NAME or source=NAME,target=FILE,mode=0400
       --config CONFIG               Give tasks a config: NAME or source=NAME,target=FILE,mode=0444
-      --update-parallelism N        Tasks replaced at once (default 1, 0: all at once)
+      --update-parallelism N        Tasks replaced at once (default 1, 0: all at once);
+                                    the --update-* and --rollback-* flags are not for jobs
       --update-delay DURATION       Wait after a batch runs before the next (default 0s)
       --update-failure-action WHAT  When a new task fails: pause, continue or rollback
                                     (default pause)

@@ -140,6 +140,7 @@ within --update-monitor of starting pauses the update, rolls it back or is ignor
 (--update-failure-action). Any update resumes a paused one; with no option at all, update
 resumes it without changing anything. --rollback goes back to the previous spec using the
 --rollback-* settings. "swarm service inspect --pretty" shows how the update is going.
+Updating a job (any change, or just --force) runs it again from the start.
 `,
   options: `      --env-add KEY=VALUE           Set an environment variable (also --env)
       --env-rm KEY                  Remove an environment variable
@@ -151,7 +152,8 @@ resumes it without changing anything. --rollback goes back to the previous spec 
       --secret-rm NAME              Remove a secret by name or target
       --config-add CONFIG           Add a config (also --config)
       --config-rm NAME              Remove a config by name or target
-      --force                       Replace the tasks even if nothing changed
+      --force                       Replace the tasks even if nothing changed (a job runs
+                                    again)
       --rollback                    Go back to the previous spec (with the --rollback-* settings)
 ${SHARED_SPEC_HELP}      --format FORMAT               table (print the name) or json
 `,

@@ -4,6 +4,7 @@ import type { Service } from "../../../proto/gen/swarm/v1/objects_pb.ts";
 import { UpdateServiceRequest_Rollback } from "../../../proto/gen/swarm/v1/control_pb.ts";
 import type { UpdateServiceRequest } from "../../../proto/gen/swarm/v1/control_pb.ts";
 import {
+  RestartPolicy_Condition,
   UpdateConfig_FailureAction,
   UpdateConfig_UpdateOrder,
   UpdateStatus_UpdateState,
@@ -294,6 +295,63 @@ Deno.test("service update on a global service changes its update config", async 
   const r = await run(["service", "update", "agent", "--update-parallelism", "2"], { api });
   assert.equal(r.code, 0, r.err);
   assert.equal(api.services.get("svcagentxxxxxxxxxxxxxxxxx")?.spec?.update?.parallelism, 2);
+});
+
+/** A fake cluster with a replicated job "batch" of 3 completions, 1 at a time. */
+function withJob(): FakeControlApi {
+  const api = fixture();
+  api.addService({
+    id: JOB,
+    spec: {
+      annotations: { name: "batch" },
+      task: { runtime: { case: "process", value: { command: "true" } } },
+      mode: { case: "replicatedJob", value: { maxConcurrent: 1, totalCompletions: 3 } },
+    },
+    jobStatus: { jobIteration: 0n },
+  });
+  return api;
+}
+const JOB = "svcjobxxxxxxxxxxxxxxxxxxx";
+
+Deno.test("service update runs a job again: --force alone, or any change", async () => {
+  const api = withJob();
+  const job = () => api.services.get(JOB)!;
+  let r = await run(["service", "update", "batch", "--force"], { api });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(job().jobStatus?.jobIteration, 1n);
+  r = await run(["service", "update", "batch", "--replicas", "5", "--max-concurrent", "2"], {
+    api,
+  });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(job().jobStatus?.jobIteration, 2n);
+  assert.deepEqual(job().spec?.mode.value, {
+    $typeName: "swarm.v1.ReplicatedJob",
+    maxConcurrent: 2,
+    totalCompletions: 5,
+  });
+  r = await run(["service", "update", "batch", "--restart-delay", "1s"], { api });
+  assert.equal(r.code, 0, r.err);
+  assert.equal(job().spec?.task?.restart?.condition, RestartPolicy_Condition.ON_FAILURE);
+  assert.equal(job().jobStatus?.jobIteration, 3n);
+});
+
+Deno.test("service update refuses update settings and rollbacks for a job", async () => {
+  assertUsageError(
+    await run(["service", "update", "batch", "--update-delay", "5s"], { api: withJob() }),
+    "--update-delay does not apply to jobs: a job's tasks run to completion and are not rolled out (updating a job runs it again)",
+  );
+  assertUsageError(
+    await run(["service", "update", "batch", "--max-concurrent", "0"], { api: withJob() }),
+    /max concurrent must be at least 1/,
+  );
+  const api = withJob();
+  await run(["service", "update", "batch", "--force"], { api });
+  const r = await run(["service", "update", "batch", "--rollback"], { api });
+  assert.equal(r.code, 1);
+  assert.equal(
+    r.err,
+    "Error: Service batch is a job: rolling back does not apply; update it with the spec to run\n",
+  );
 });
 
 Deno.test("the README's rolling update commands", async () => {

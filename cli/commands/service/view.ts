@@ -24,7 +24,11 @@ export function modeText(spec: ServiceSpec | undefined): string {
   }
 }
 
-/** "running/desired", with completions for jobs: "1/2 (3/10 completed)". */
+/**
+ * "running/desired", with completions for jobs as Docker shows them: "1/2 (3/10 completed)" for
+ * a replicated job (of its total completions), "1/2 (3/5 completed)" for a global job (of the
+ * tasks still to complete plus those that have).
+ */
 export function replicasText(
   spec: ServiceSpec | undefined,
   status: ListServiceStatusesResponse_ServiceStatus | undefined,
@@ -37,7 +41,7 @@ export function replicasText(
     case "replicatedJob":
       return `${base} (${completed}/${spec.mode.value.totalCompletions} completed)`;
     case "globalJob":
-      return `${base} (${completed} completed)`;
+      return `${base} (${completed}/${desired + completed} completed)`;
     default:
       return base;
   }

@@ -45,7 +45,8 @@ Deno.test("replicasText shows running/desired and job completions", () => {
   });
   assert.equal(replicasText(job, status(1n, 2n, 3n)), "1/2 (3/10 completed)");
   const globalJob = create(ServiceSpecSchema, { mode: { case: "globalJob", value: {} } });
-  assert.equal(replicasText(globalJob, status(0n, 0n, 4n)), "0/0 (4 completed)");
+  assert.equal(replicasText(globalJob, status(0n, 0n, 4n)), "0/0 (4/4 completed)");
+  assert.equal(replicasText(globalJob, status(1n, 2n, 3n)), "1/2 (3/5 completed)");
 });
 
 Deno.test("shellQuote quotes only when needed", () => {

@@ -57,7 +57,7 @@ export const taskLs: Command = {
     );
     const shown = flags.bool("all")
       ? tasks
-      : tasks.filter((t) => t.desiredState <= TaskState.RUNNING);
+      : tasks.filter((t) => t.desiredState <= TaskState.COMPLETE); // a job's: COMPLETE
     const lookup = {
       serviceNames: new Map(services.map((s) => [s.id, s.spec?.annotations?.name ?? ""])),
       nodes: new Map(nodes.map((n) => [n.id, n])),
