@@ -43,7 +43,7 @@ export function stateDirFor(
 /**
  * The paths a role needs. A client gets the control socket it will dial (read+write) or, with
  * `--host`, read access to exactly its three TLS files (see `target.ts`, whose decision this
- * mirrors), plus the file `secret create -f` / `config create -f` sends.
+ * mirrors), plus the file `secret create` / `config create` sends (`-f FILE`, or `NAME FILE`).
  */
 export function rolePathsFor(
   role: Role,
@@ -70,7 +70,7 @@ export function rolePathsFor(
     // The client reports the usage error itself; it dials nothing.
     if (!(e instanceof UsageError)) throw e;
   }
-  const file = sendsFile(argv) ? flagValue(argv, ["-f", "--file"]) : undefined;
+  const file = sentFile(argv);
   const sent = file ? [absolute(file, cwd)] : [];
   if (target?.kind === "remote") {
     const { cert, key, ca } = target.tls;
@@ -80,10 +80,35 @@ export function rolePathsFor(
   return { socket: absolute(socket, cwd), clientReads: sent };
 }
 
-/** Whether the command is one whose `-f/--file` names a file to read (not `node rm -f`). */
-function sendsFile(argv: readonly string[]): boolean {
+/** Flags of `secret|config create` and the common ones that take a value as the next word. */
+const VALUE_FLAGS = new Set([
+  "-f",
+  "--file",
+  "--label",
+  "--format",
+  "-s",
+  "--socket",
+  "--host",
+  "--tls-cert",
+  "--tls-key",
+  "--tls-ca",
+]);
+
+/**
+ * The file `secret create` / `config create` reads: its `-f/--file` (not `node rm -f`), else its
+ * second positional (`NAME FILE`); `-` (standard input) is none.
+ */
+function sentFile(argv: readonly string[]): string | undefined {
   const end = argv.indexOf("--");
-  const words = (end < 0 ? argv : argv.slice(0, end)).filter((a) => !a.startsWith("-"));
+  const args = end < 0 ? argv : argv.slice(0, end);
+  const words: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith("-") || a === "-") words.push(a);
+    else if (VALUE_FLAGS.has(a)) i++;
+  }
   const group = words.findIndex((w) => w === "secret" || w === "config");
-  return group >= 0 && words.slice(group + 1).some((w) => w === "create");
+  if (group < 0 || words[group + 1] !== "create") return undefined;
+  const file = flagValue(args, ["-f", "--file"]) ?? words[group + 3];
+  return file === "-" ? undefined : file;
 }

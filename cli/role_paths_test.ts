@@ -44,6 +44,18 @@ Deno.test("a client may read the file it was told to send", () => {
   );
 });
 
+Deno.test("secret/config create NAME FILE may read FILE; NAME - reads standard input", () => {
+  const reads = (...argv: string[]) => rolePathsFor("client", argv, noEnv, "/w").clientReads;
+  assert.deepEqual(reads("config", "create", "app.conf", "conf/app.conf"), ["/w/conf/app.conf"]);
+  assert.deepEqual(
+    reads("-s", "/x.sock", "secret", "create", "--label", "a=b", "db", "/pw.txt"),
+    ["/pw.txt"],
+  );
+  assert.deepEqual(reads("secret", "create", "db", "-"), []);
+  assert.deepEqual(reads("secret", "create", "db"), []);
+  assert.deepEqual(reads("secret", "ls", "a", "b"), []);
+});
+
 Deno.test("only secret/config create read their -f file; node rm -f is --force", () => {
   assert.deepEqual(
     rolePathsFor("client", ["config", "create", "--file=c.txt", "cfg"], noEnv, "/w").clientReads,

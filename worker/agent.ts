@@ -5,17 +5,27 @@
  * per task and reports statuses upstream in batches. Any failure ends the session; the agent
  * opens a new one after a backoff (100 ms doubling to 8 s) and reports every status again.
  *
+ * The stream also carries the secrets and configs of the node's tasks: the agent keeps them in
+ * memory only (`task_dependencies.ts`) and hands each task its own, resolved, in the `TaskRuntime`
+ * its executor gets; a task whose secret or config is missing is REJECTED with a message naming it.
+ *
  * The same code serves a worker on another host and a manager's own agent: both reach the
  * dispatcher over gRPC with mutual TLS.
  *
  * @module
  */
-import { create } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type {
-  Dispatcher,
+  AssignmentsMessage,
+  AssignmentsRequestSchema,
+  HeartbeatRequestSchema,
+  HeartbeatResponse,
   SessionMessage,
+  SessionRequestSchema,
   TaskStatusUpdate,
+  UpdateTaskStatusRequestSchema,
+  UpdateTaskStatusResponse,
 } from "../proto/gen/swarm/v1/dispatcher_pb.ts";
 import {
   AssignmentChange_Action,
@@ -24,7 +34,7 @@ import {
 } from "../proto/gen/swarm/v1/dispatcher_pb.ts";
 import type { Task } from "../proto/gen/swarm/v1/objects_pb.ts";
 import type { NodeDescription } from "../proto/gen/swarm/v1/types_pb.ts";
-import type { Client } from "../proto/grpc_client.ts";
+import type { CallOptions } from "../proto/grpc_client.ts";
 import { isGrpcStatusError, Status } from "../proto/grpc_status.ts";
 import { durationMs } from "../manager/duration.ts";
 import type { Controller, Executor } from "./executor.ts";
@@ -32,9 +42,33 @@ import { errorMessage } from "./executor.ts";
 import { TaskRunner } from "./task_runner.ts";
 import { type ObservedStatus, TaskState } from "./types.ts";
 import { taskRuntime } from "./task_runtime.ts";
+import { TaskDependencies } from "./task_dependencies.ts";
+
+/**
+ * The dispatcher calls the agent makes: a `Client<typeof Dispatcher>` (`proto/grpc_client.ts`)
+ * in production, a scripted fake in tests.
+ */
+export interface AgentDispatcher {
+  session(
+    req: MessageInitShape<typeof SessionRequestSchema>,
+    options?: CallOptions,
+  ): AsyncIterable<SessionMessage>;
+  heartbeat(
+    req: MessageInitShape<typeof HeartbeatRequestSchema>,
+    options?: CallOptions,
+  ): Promise<HeartbeatResponse>;
+  updateTaskStatus(
+    req: MessageInitShape<typeof UpdateTaskStatusRequestSchema>,
+    options?: CallOptions,
+  ): Promise<UpdateTaskStatusResponse>;
+  assignments(
+    req: MessageInitShape<typeof AssignmentsRequestSchema>,
+    options?: CallOptions,
+  ): AsyncIterable<AssignmentsMessage>;
+}
 
 export interface AgentOptions {
-  readonly dispatcher: Client<typeof Dispatcher>;
+  readonly dispatcher: AgentDispatcher;
   readonly executor: Executor;
   /** What the node tells the dispatcher about itself. */
   readonly describe: () => Promise<NodeDescription>;
@@ -58,6 +92,8 @@ export class Agent {
   readonly #runners = new Map<string, { runner: TaskRunner; controller: Controller }>();
   /** Latest status per task not yet acknowledged by the dispatcher. */
   readonly #unreported = new Map<string, ObservedStatus>();
+  /** The secrets and configs of this node's tasks, in memory only. */
+  readonly #dependencies = new TaskDependencies();
   #stopped = false;
   #session: AbortController | undefined;
   #loop: Promise<void> | undefined;
@@ -83,6 +119,7 @@ export class Agent {
     this.#session?.abort();
     await Promise.allSettled([...this.#runners.values()].map(({ runner }) => runner.stop()));
     await this.#loop;
+    this.#dependencies.clear();
   }
 
   async #run(): Promise<void> {
@@ -153,6 +190,11 @@ export class Agent {
   async #followAssignments(sessionId: string, signal: AbortSignal): Promise<never> {
     let last = "";
     for await (const msg of this.#o.dispatcher.assignments({ sessionId }, { signal })) {
+      if (msg.type !== AssignmentsMessage_Type.COMPLETE && msg.appliesTo !== last) {
+        throw new Error("assignments out of sequence: re-syncing");
+      }
+      // Secrets and configs first: a task finds what it references.
+      this.#dependencies.apply(msg);
       if (msg.type === AssignmentsMessage_Type.COMPLETE) {
         const keep = new Set<string>();
         for (const c of msg.changes) {
@@ -163,7 +205,6 @@ export class Agent {
         }
         for (const id of this.#runners.keys()) if (!keep.has(id)) this.#remove(id);
       } else {
-        if (msg.appliesTo !== last) throw new Error("assignments out of sequence: re-syncing");
         for (const c of msg.changes) {
           if (c.assignment?.item.case !== "task") continue;
           const task = c.assignment.item.value;
@@ -187,7 +228,7 @@ export class Agent {
     let runner: TaskRunner;
     let controller: Controller;
     try {
-      controller = this.#o.executor.controller(taskRuntime(task));
+      controller = this.#o.executor.controller(taskRuntime(task, this.#dependencies));
       runner = new TaskRunner({
         controller,
         desiredState: task.desiredState as TaskState,

@@ -69,6 +69,7 @@ class FakeEngine implements DockerEngine {
   createContainer = () => Promise.reject(new Error("not used"));
   containerLogs = () => Promise.resolve(new Uint8Array());
   statPath = () => Promise.resolve(undefined);
+  putArchive = () => Promise.reject(new Error("not used"));
   listContainers = () => Promise.resolve([]);
 
   inspectContainer(idOrName: string): Promise<ContainerInfo | undefined> {

@@ -133,6 +133,12 @@ export interface DockerEngine {
   containerLogs(id: string): Promise<Uint8Array>;
   /** Information about a path in a container (created or running), or undefined if absent. */
   statPath(id: string, path: string): Promise<PathStat | undefined>;
+  /**
+   * Extracts a tar archive into a container (created or running) at `path`, which must exist;
+   * files keep the archive's mode and owner, missing parent directories are created. A file
+   * never replaces a directory (the call fails instead).
+   */
+  putArchive(id: string, path: string, archive: Uint8Array): Promise<void>;
   /** Every container (any state) that carries all of `labels`. */
   listContainers(labels: Readonly<Record<string, string>>): Promise<ContainerSummary[]>;
 }

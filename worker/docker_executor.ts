@@ -7,7 +7,9 @@
  * - `prepare`: the image must be on the engine; a missing one is pulled, and if that fails too the
  *   task is REJECTED with a message naming the image and how to load it. The container is then
  *   created (see `docker_spec.ts` for the mapping and labels) and its command looked up in it
- *   (`docker_resolve.ts`), so a missing executable is REJECTED before anything runs.
+ *   (`docker_resolve.ts`), so a missing executable is REJECTED before anything runs. Last, the
+ *   task's secrets and configs are copied in (`docker_files.ts`: `/run/secrets/<target>`, configs
+ *   at their target) through the Engine API, before the container ever starts.
  * - Network: every container gets the executor's `networkMode`, `host` by default — tasks reach
  *   and are reached at the node's addresses exactly as the process executor's tasks are, and it
  *   needs no bridge (engines started with `--bridge=none` have none). Use `none` to isolate tasks.
@@ -26,7 +28,12 @@ import { type DockerEngine, type ImageInfo, isDockerStatus } from "./docker_engi
 import { DockerController, DockerTaskState, type PreparedContainer } from "./docker_controller.ts";
 import { parseDockerHost } from "./docker_host.ts";
 import { resolveContainerExecutable } from "./docker_resolve.ts";
-import { containerPlan, DOCKER_LABELS, effectiveCommand } from "./docker_spec.ts";
+import {
+  type ContainerPlan,
+  containerPlan,
+  DOCKER_LABELS,
+  effectiveCommand,
+} from "./docker_spec.ts";
 import { connectDockerEngine } from "./dockerode_engine.ts";
 import {
   errorMessage,
@@ -228,6 +235,8 @@ export class DockerExecutor implements Executor {
       if (isDockerStatus(error, 409)) {
         const existing = await this.#engine.inspectContainer(plan.name);
         if (existing?.labels[DOCKER_LABELS.taskId] === state.task.taskId) {
+          // An earlier prepare may have stopped before copying the files: copy them (again).
+          if (existing.status === "created") await this.#copyFiles(existing.id, plan);
           return { id: existing.id, adopted: true, plan };
         }
         throw new TaskRejectedError(
@@ -251,11 +260,28 @@ export class DockerExecutor implements Executor {
         { path: command.path, cwd: command.cwd, image: plan.image },
         (path) => this.#engine.statPath(id, path),
       );
+      await this.#copyFiles(id, plan);
     } catch (error) {
       await this.#engine.removeContainer(id).catch(() => {});
       throw error;
     }
     return { id, adopted: false, plan };
+  }
+
+  /** Puts the task's secrets and configs into its (created) container. */
+  async #copyFiles(id: string, plan: ContainerPlan): Promise<void> {
+    if (plan.files === undefined) return;
+    try {
+      await this.#engine.putArchive(id, "/", plan.files);
+    } catch (error) {
+      if (!isDockerStatus(error, 400, 403, 404, 500)) throw error;
+      throw new TaskRejectedError(
+        `Cannot put the secrets and configs into container ${plan.name}: ${
+          errorMessage(error)
+        }: check that their targets are free paths in image ${plan.image}`,
+        { cause: error },
+      );
+    }
   }
 
   /** The image, pulled if the engine lacks it; rejects the task if it cannot be had. */

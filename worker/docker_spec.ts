@@ -16,6 +16,8 @@
  * - Stop signal and grace period: validated like the process executor's; the container records
  *   them (`StopSignal`, `StopTimeout` rounded up to whole seconds) so `docker stop` agrees.
  * - Network mode and the init process come from the executor's options.
+ * - Secrets and configs: a tar archive to extract at `/` before the container starts
+ *   (`docker_files.ts`: secrets under `/run/secrets/`, configs at their target).
  *
  * Every problem is a {@linkcode TaskRejectedError} with an actionable message.
  *
@@ -23,6 +25,7 @@
  */
 
 import type { ContainerCreateOptions, ImageInfo } from "./docker_engine.ts";
+import { containerFilesArchive } from "./docker_files.ts";
 import { TaskRejectedError } from "./executor.ts";
 import { DEFAULT_PATH, parseTaskEnv } from "./process_spec.ts";
 import { stopSettings } from "./stop_settings.ts";
@@ -56,6 +59,8 @@ export interface ContainerPlan {
   readonly create: ContainerCreateOptions;
   readonly stopSignal: Deno.Signal;
   readonly stopGracePeriodMs: number;
+  /** The task's secrets and configs, as a tar archive to extract at `/` before start. */
+  readonly files?: Uint8Array;
 }
 
 /** The container name of a task: its name, made acceptable to Docker, ending in its ID. */
@@ -87,6 +92,7 @@ export function containerPlan(task: TaskRuntime, options: DockerSpecOptions): Co
     );
   }
   const { stopSignal, stopGracePeriodMs: grace } = stopSettings(task);
+  const files = containerFilesArchive(task);
   const env = {
     SWARM_TASK_ID: task.taskId,
     SWARM_TASK_NAME: task.name,
@@ -103,6 +109,7 @@ export function containerPlan(task: TaskRuntime, options: DockerSpecOptions): Co
     image,
     stopSignal,
     stopGracePeriodMs: grace,
+    ...(files === undefined ? {} : { files }),
     create: {
       Image: image,
       ...command,

@@ -24,6 +24,7 @@ import {
   isDockerStatus,
   type PathStat,
 } from "./docker_engine.ts";
+import { Buffer } from "node:buffer";
 import type { DockerEndpoint } from "./docker_host.ts";
 import { decodePathStat } from "./docker_resolve.ts";
 
@@ -41,6 +42,10 @@ interface DockerodeContainer {
   remove(options: { force: boolean; v: boolean }): Promise<unknown>;
   logs(options: { stdout: boolean; stderr: boolean; follow: false }): Promise<Uint8Array>;
   infoArchive(options: { path: string }): Promise<NodeReadable>;
+  putArchive(
+    file: Uint8Array,
+    options: { path: string; noOverwriteDirNonDir: boolean },
+  ): Promise<unknown>;
 }
 
 interface Dockerode {
@@ -262,6 +267,19 @@ class DockerodeEngine implements DockerEngine {
         throw new DockerApiError(500, `No path stat in the engine's answer for ${path}`);
       }
       return decodePathStat(header);
+    });
+  }
+
+  putArchive(id: string, path: string, archive: Uint8Array): Promise<void> {
+    return this.#call(`copying files into container ${id}`, async () => {
+      // docker-modem sends a Buffer with its length; a plain Uint8Array is not one.
+      const body = Buffer.from(archive.buffer, archive.byteOffset, archive.byteLength);
+      // Never let a file replace a directory of the image (e.g. a target of /bin).
+      const res = await this.#docker.getContainer(id).putArchive(body, {
+        path,
+        noOverwriteDirNonDir: true,
+      });
+      (res as Partial<NodeReadable> | undefined)?.resume?.();
     });
   }
 

@@ -22,6 +22,7 @@ export {
   isTerminalState,
   type ObservedStatus,
   TASK_STATES,
+  type TaskFile,
   type TaskRuntime,
   TaskState,
   taskStateName,

@@ -47,6 +47,8 @@ export interface ProcessControllerContext {
   spawnOptions(task: TaskRuntime): Promise<SpawnOptions>;
   /** The log directory of a task, prepared or not. */
   logDir(taskId: string): string;
+  /** Deletes the task's secret and config files (`task_files.ts`); none is fine. */
+  removeFiles(taskId: string): Promise<void>;
   /** Forgets a removed task. */
   forget(state: ProcessTaskState): void;
 }
@@ -114,6 +116,8 @@ export class ProcessController implements Controller {
       );
     }
     state.handle = handle;
+    // A task never runs again once its process is gone: its secrets go with it.
+    handle.exited.then(() => this.#context.removeFiles(state.task.taskId)).catch(() => {});
     // Started means recorded: a node killed from now on finds the process on its next start.
     await handle.recorded;
   }
@@ -160,6 +164,7 @@ export class ProcessController implements Controller {
     } catch (error) {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
+    await this.#context.removeFiles(this.#id);
     this.#context.forget(this.#state);
   }
 

@@ -7,6 +7,9 @@
  *   shell adds `PWD`). The task env wins on conflicts.
  * - Working directory: the task's `dir` (must exist), else the `defaultDir` option.
  * - Output: appended to `<logRoot>/<taskId>/stdout.log` and `stderr.log`.
+ * - Secrets and configs: written to a private per-task directory — on `/dev/shm` when usable, else
+ *   under `<stateDir>/files/` — exported as `SWARM_SECRETS_DIR` and `SWARM_CONFIGS_DIR`, and
+ *   deleted when the task's process exits or the task is removed; see `task_files.ts`.
  * - A missing executable or working directory is a `TaskRejectedError` from `prepare` (REJECTED).
  * - Each task leads its own session and process group: shutdown sends the stop signal to the group,
  *   waits the grace period, then SIGKILLs it; terminate SIGKILLs at once; when the main process
@@ -27,6 +30,7 @@ import type { SpawnOptions } from "./process_handle.ts";
 import { readProcessRecords, removeProcessRecord } from "./process_records.ts";
 import { killSession } from "./process_session.ts";
 import { defaultBaseEnv, type LaunchSpec, prepareLaunch } from "./process_spec.ts";
+import { TaskFiles } from "./task_files.ts";
 import { DEFAULT_STOP_GRACE_PERIOD_MS, DEFAULT_STOP_SIGNAL, type TaskRuntime } from "./types.ts";
 
 /** Options of a {@linkcode ProcessExecutor}. */
@@ -56,6 +60,11 @@ export interface ProcessExecutorOptions {
   readonly hostname?: string;
   /** Reported resources. @default all CPUs and all memory of the machine */
   readonly resources?: Partial<NodeResources>;
+  /**
+   * A tmpfs directory for tasks' secret and config files; null, or one that cannot be used,
+   * puts them under `<stateDir>/files/` (see `task_files.ts`). @default "/dev/shm"
+   */
+  readonly tmpfsDir?: string | null;
 }
 
 /** The wrapper shell: bash where there is one (it can close inherited descriptors), else sh. */
@@ -76,6 +85,7 @@ export class ProcessExecutor implements Executor {
   readonly #baseEnv: Readonly<Record<string, string>>;
   readonly #defaultDir: string;
   readonly #tasks = new Map<string, ProcessTaskState>();
+  readonly #files: TaskFiles;
   #setpriv: Promise<string | undefined> | undefined;
   #shuttingDown = false;
 
@@ -86,6 +96,15 @@ export class ProcessExecutor implements Executor {
     this.#logRoot = options.logRoot ?? `${options.stateDir}/logs`;
     this.#baseEnv = options.baseEnv ?? defaultBaseEnv();
     this.#defaultDir = options.defaultDir ?? Deno.cwd();
+    this.#files = new TaskFiles({
+      stateDir: options.stateDir,
+      ...(options.tmpfsDir !== undefined ? { tmpfsDir: options.tmpfsDir } : {}),
+    });
+  }
+
+  /** Where tasks' secret and config files go (`task_files.ts`). */
+  get files(): TaskFiles {
+    return this.#files;
   }
 
   describe(): Promise<NodeDescriptionInfo> {
@@ -119,6 +138,7 @@ export class ProcessExecutor implements Executor {
       prepare: (t) => this.#prepare(t),
       spawnOptions: (t) => this.#spawnOptions(t),
       logDir: (taskId) => `${this.#logRoot}/${taskId}`,
+      removeFiles: (taskId) => this.#files.remove(taskId),
       forget: (s) => {
         if (this.#tasks.get(s.task.taskId) === s) this.#tasks.delete(s.task.taskId);
       },
@@ -137,7 +157,8 @@ export class ProcessExecutor implements Executor {
 
   /**
    * Graceful node stop: refuses new starts, then stops every running task (its stop signal, its
-   * grace period, SIGKILL) and resolves with their IDs once all have exited.
+   * grace period, SIGKILL), deletes every task's secret and config files, and resolves with the
+   * IDs of the stopped tasks once all have exited.
    */
   async shutdownAll(): Promise<string[]> {
     this.#shuttingDown = true;
@@ -148,13 +169,16 @@ export class ProcessExecutor implements Executor {
         s.spec?.stopGracePeriodMs ?? s.task.stopGracePeriodMs ?? DEFAULT_STOP_GRACE_PERIOD_MS,
       )
     ));
+    // Nothing starts any more: no task needs its secrets and configs.
+    await Promise.all([...this.#tasks.keys()].map((id) => this.#files.remove(id)));
     return running.map((s) => s.task.taskId);
   }
 
   /**
    * Kills the processes a previous run of the node left behind (it was killed with SIGKILL) and
-   * deletes their records. Call it on start, before running tasks. A recorded process whose pid
-   * now belongs to another process (different start time) is never touched. Resolves with the IDs
+   * deletes their records, and deletes the secret and config files of every task this executor
+   * does not know. Call it on start, before running tasks. A recorded process whose pid now
+   * belongs to another process (different start time) is never touched. Resolves with the IDs
    * of the tasks that still had processes.
    */
   async reapOrphans(): Promise<string[]> {
@@ -165,6 +189,7 @@ export class ProcessExecutor implements Executor {
       if (killed > 0) reaped.push(record.taskId);
       await removeProcessRecord(this.#recordsDir, record.taskId);
     }
+    await this.#files.removeAllExcept(new Set(this.#tasks.keys()));
     return reaped;
   }
 
@@ -174,9 +199,11 @@ export class ProcessExecutor implements Executor {
       nodeId: this.#options.nodeId ?? "",
       baseEnv: this.#baseEnv,
       defaultDir: this.#defaultDir,
+      fileDirs: await this.#files.dirs(task),
     });
     await Deno.mkdir(spec.logDir, { recursive: true });
     await Deno.mkdir(this.#recordsDir, { recursive: true });
+    await this.#files.write(task);
     return spec;
   }
 

@@ -9,6 +9,7 @@
 
 import { TaskRejectedError } from "./executor.ts";
 import { stopSettings } from "./stop_settings.ts";
+import { fileDirsEnv, type TaskFileDirs } from "./task_files.ts";
 import type { TaskRuntime } from "./types.ts";
 
 /** `PATH` used when the agent has none. */
@@ -40,6 +41,8 @@ export interface LaunchOptions {
   readonly baseEnv: Readonly<Record<string, string>>;
   /** Working directory of tasks that name none. */
   readonly defaultDir: string;
+  /** Where the task's secret and config files are (`task_files.ts`). @default none */
+  readonly fileDirs?: TaskFileDirs;
 }
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
@@ -85,13 +88,15 @@ export function defaultBaseEnv(): Record<string, string> {
 }
 
 /**
- * The environment of a task process: `base`, then the SWARM_* identity variables, then the task's
- * own env (which wins on conflicts). Nothing else of the agent's environment leaks in.
+ * The environment of a task process: `base`, then the SWARM_* identity variables (and
+ * `SWARM_SECRETS_DIR` / `SWARM_CONFIGS_DIR` for a task with such files), then the task's own env
+ * (which wins on conflicts). Nothing else of the agent's environment leaks in.
  */
 export function buildTaskEnv(
   task: TaskRuntime,
   base: Readonly<Record<string, string>>,
   nodeId: string,
+  fileDirs: TaskFileDirs = {},
 ): Record<string, string> {
   return {
     ...base,
@@ -100,6 +105,7 @@ export function buildTaskEnv(
     SWARM_TASK_SLOT: String(task.slot),
     SWARM_SERVICE_ID: task.serviceId,
     SWARM_NODE_ID: nodeId,
+    ...fileDirsEnv(fileDirs),
     ...parseTaskEnv(task.env),
   };
 }
@@ -145,7 +151,7 @@ export async function prepareLaunch(
   options: LaunchOptions,
 ): Promise<LaunchSpec> {
   assertSafeTaskId(task.taskId);
-  const env = buildTaskEnv(task, options.baseEnv, options.nodeId);
+  const env = buildTaskEnv(task, options.baseEnv, options.nodeId, options.fileDirs);
   const cwd = absolute(task.dir ?? options.defaultDir, options.defaultDir);
   let dirInfo: Deno.FileInfo | undefined;
   try {

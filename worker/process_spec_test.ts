@@ -45,6 +45,13 @@ Deno.test("buildTaskEnv: base, then identity, then the task env", () => {
   );
 });
 
+Deno.test("buildTaskEnv: the secrets and configs directories join the identity", () => {
+  const env = buildTaskEnv(task, {}, "n1", { secretsDir: "/s", configsDir: "/c" });
+  assert.equal(env.SWARM_SECRETS_DIR, "/s");
+  assert.equal(env.SWARM_CONFIGS_DIR, "/c");
+  assert.equal("SWARM_CONFIGS_DIR" in buildTaskEnv(task, {}, "n1", { secretsDir: "/s" }), false);
+});
+
 Deno.test("defaultBaseEnv: PATH and HOME only", () => {
   const base = defaultBaseEnv();
   assert.deepEqual(Object.keys(base).sort(), ["HOME", "PATH"]);

@@ -60,6 +60,26 @@ export const DEFAULT_STOP_SIGNAL: Deno.Signal = "SIGTERM";
 /** Default time between the stop signal and SIGKILL (SwarmKit's `stop_grace_period`). */
 export const DEFAULT_STOP_GRACE_PERIOD_MS = 10_000;
 
+/**
+ * A secret or config as a task gets it: a file the executor materialises for the task (see
+ * `task_files.ts` for the process executor, `docker_files.ts` for containers).
+ */
+export interface TaskFile {
+  /** The secret's or config's name, for messages. */
+  readonly name: string;
+  /**
+   * Where the file goes: a relative path (under the secrets directory, or the configs directory)
+   * or an absolute path. Never contains `..`.
+   */
+  readonly target: string;
+  readonly data: Uint8Array;
+  /** Permission bits, e.g. `0o400`. */
+  readonly mode: number;
+  /** Owner inside a container; the process executor leaves files to the node's own user. */
+  readonly uid: number;
+  readonly gid: number;
+}
+
 /** What an executor needs to run one task. */
 export interface TaskRuntime {
   /** Task ID; also names the task's log and state files, so it must be a safe file name. */
@@ -88,6 +108,10 @@ export interface TaskRuntime {
   readonly user?: string;
   /** Container executors: labels on the container, beside the executor's own. */
   readonly labels?: Readonly<Record<string, string>>;
+  /** The task's secrets, resolved by the agent. Kept in memory only. @default none */
+  readonly secrets?: readonly TaskFile[];
+  /** The task's configs, resolved by the agent. @default none */
+  readonly configs?: readonly TaskFile[];
 }
 
 /** The status the agent observes and reports for a task. */

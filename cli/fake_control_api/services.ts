@@ -13,6 +13,7 @@ import {
   isJobMode,
   validateServiceSpec,
 } from "../../manager/validate/mod.ts";
+import { missingReferences } from "../../manager/controlapi/reference_check.ts";
 import { serviceTaskCounts } from "../../manager/controlapi/service_status.ts";
 import {
   newJobStatus,
@@ -66,6 +67,7 @@ export function createService(
   req: pb.CreateServiceRequest,
 ): pb.CreateServiceResponse {
   validate(() => validateServiceSpec(req.spec));
+  checkReferences(o, req.spec);
   const spec = clone(pb.CreateServiceRequestSchema, req).spec!;
   o.checkNameFree(
     o.services,
@@ -91,6 +93,7 @@ export function updateService(
   const refusal = serviceUpdateRefusal(svc, req);
   if (refusal !== undefined) throw new RpcError(GrpcCode[refusal.code], refusal.message);
   const updated = updatedService(svc, req, o.now());
+  checkReferences(o, updated.spec);
   updated.meta = o.touch(svc.meta);
   updated.specVersion = clone(VersionSchema, updated.meta.version!);
   o.services.set(svc.id, updated);
@@ -118,4 +121,13 @@ export function listServiceStatuses(
     ),
   }));
   return create(pb.ListServiceStatusesResponseSchema, { statuses });
+}
+
+/** A service may only reference secrets and configs that exist, as on a real manager. */
+function checkReferences(o: FakeObjects, spec: pb.CreateServiceRequest["spec"]): void {
+  const missing = missingReferences(spec, {
+    secret: (id) => o.secrets.get(id),
+    config: (id) => o.configs.get(id),
+  });
+  if (missing !== undefined) throw new RpcError(GrpcCode.INVALID_ARGUMENT, missing);
 }

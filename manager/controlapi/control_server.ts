@@ -12,7 +12,8 @@
  * a service (previous spec, update status, rollback) in `service_update.ts`, and the counts of
  * ListServiceStatuses in `service_status.ts`, all shared with the client's fake control API.
  * CreateService takes every mode; a job (replicated-job, global-job) starts at iteration 0,
- * and every UpdateService runs it again.
+ * and every UpdateService runs it again. Both refuse references to secrets or configs that do not
+ * exist (`reference_check.ts`), and RemoveSecret/RemoveConfig refuse while a service uses one.
  *
  * @module
  */
@@ -67,6 +68,7 @@ import {
   ValidationError,
 } from "../validate/mod.ts";
 import { filterByName, type NameFilters } from "./filters.ts";
+import { missingReferences } from "./reference_check.ts";
 import { serviceTaskCounts } from "./service_status.ts";
 import { newJobStatus, serviceUpdateRefusal, updatedService } from "./service_update.ts";
 import {
@@ -120,6 +122,15 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
   const must = <T>(value: T | undefined, kind: string, id: string): T => {
     if (value === undefined) throw notFound(`No such ${kind}: ${id}`);
     return value;
+  };
+  const lookup = {
+    secret: (id: string) => store.get("secret", id),
+    config: (id: string) => store.get("config", id),
+  };
+  /** A service may only reference secrets and configs that exist. */
+  const checkReferences = (spec: Service["spec"]) => {
+    const missing = missingReferences(spec, lookup);
+    if (missing !== undefined) throw invalidArgument(missing);
   };
   const argument = (value: string, what: string) => {
     if (value === "") throw invalidArgument(`${what} must be given`);
@@ -228,6 +239,7 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
     createService: async (req) => {
       if (!req.spec) throw invalidArgument("spec must be given");
       validateServiceSpec(req.spec);
+      checkReferences(req.spec);
       const service = create(ServiceSchema, {
         id: o.newId(),
         spec: req.spec,
@@ -257,6 +269,7 @@ export function controlServer(o: ControlServerOptions): ServiceImpl<typeof Contr
           : invalidArgument(refusal.message);
       }
       const updated = updatedService(current, req, now());
+      checkReferences(updated.spec);
       updated.meta = { ...updated.meta!, version: req.serviceVersion };
       updated.specVersion = create(VersionSchema, {
         index: (current.specVersion?.index ?? 0n) + 1n,

@@ -16,18 +16,22 @@ import {
   TaskSchema,
 } from "../../proto/gen/swarm/v1/objects_pb.ts";
 import {
+  CreateSecretRequestSchema,
   CreateServiceRequestSchema,
   ListServiceStatusesRequestSchema,
   RemoveNodeRequestSchema,
+  RemoveSecretRequestSchema,
   UpdateClusterRequestSchema,
   UpdateNodeRequestSchema,
   UpdateServiceRequest_Rollback,
   UpdateServiceRequestSchema,
 } from "../../proto/gen/swarm/v1/control_pb.ts";
 import {
+  ConfigReferenceSchema,
   NodeRole,
   NodeStatus_State,
   RaftMemberStatus_Reachability as Reach,
+  SecretReferenceSchema,
   TaskState,
   UpdateStatus_UpdateState,
 } from "../../proto/gen/swarm/v1/types_pb.ts";
@@ -455,4 +459,68 @@ Deno.test("ListServiceStatuses counts a global service's nodes", async () => {
     ctx,
   );
   assert.deepEqual(statuses!.map((s) => [s.runningTasks, s.desiredTasks]), [[1n, 2n]]);
+});
+
+Deno.test("CreateService and UpdateService refuse references to secrets and configs that do not exist", async () => {
+  const { store, api } = await setup([manager("m1")]);
+  await api.createSecret(
+    create(CreateSecretRequestSchema, {
+      spec: { annotations: { name: "db-pass" }, data: new TextEncoder().encode("s3cret") },
+    }),
+    ctx,
+  );
+  const secretId = store.list("secret")[0]!.id;
+  const withRefs = (secrets: [string, string][], configs: [string, string][] = []) =>
+    testService("web", 1, (spec) => {
+      const p = spec.task!.runtime.value!;
+      p.secrets = secrets.map(([secretId, secretName]) =>
+        create(SecretReferenceSchema, { secretId, secretName, file: { name: secretName } })
+      );
+      p.configs = configs.map(([configId, configName]) =>
+        create(ConfigReferenceSchema, { configId, configName, file: { name: configName } })
+      );
+    }).spec!;
+  await rejects(
+    api.createService(
+      create(CreateServiceRequestSchema, {
+        spec: withRefs([[secretId, "db-pass"], ["nope", "ghost"]], [["c9", "app.conf"]]),
+      }),
+      ctx,
+    ),
+    Status.INVALID_ARGUMENT,
+    /Secret not found: ghost: create it first \(swarm secret create ghost FILE\), or leave it out of the service; Config not found: app\.conf/,
+  );
+  // A reference whose name is not the secret's own is refused too.
+  await rejects(
+    api.createService(
+      create(CreateServiceRequestSchema, { spec: withRefs([[secretId, "x"]]) }),
+      ctx,
+    ),
+    Status.INVALID_ARGUMENT,
+    /Secret not found: x/,
+  );
+  assert.equal(store.list("service").length, 0);
+
+  await api.createService(
+    create(CreateServiceRequestSchema, { spec: withRefs([[secretId, "db-pass"]]) }),
+    ctx,
+  );
+  const service = store.list("service")[0]!;
+  await rejects(
+    api.updateService(
+      create(UpdateServiceRequestSchema, {
+        serviceId: service.id,
+        serviceVersion: service.meta!.version!,
+        spec: withRefs([[secretId, "db-pass"], ["gone1", "a"], ["gone2", "b"]]),
+      }),
+      ctx,
+    ),
+    Status.INVALID_ARGUMENT,
+    /Secrets not found: a, b: create them first/,
+  );
+  await rejects(
+    api.removeSecret(create(RemoveSecretRequestSchema, { secretId }), ctx),
+    Status.FAILED_PRECONDITION,
+    /Secret db-pass is in use by service web/,
+  );
 });

@@ -1,6 +1,7 @@
 /**
- * The dispatcher: agents open a session, heartbeat, receive their task assignments as a stream
- * (one COMPLETE set, then INCREMENTAL changes), and report task statuses in batches.
+ * The dispatcher: agents open a session, heartbeat, receive their assignments as a stream (one
+ * COMPLETE set, then INCREMENTAL changes: their tasks, and exactly the secrets and configs those
+ * tasks use — see `assignments.ts` and `assignment_set.ts`), and report task statuses in batches.
  *
  * A node whose heartbeats stop for `heartbeatPeriod × 3` is marked DOWN ("heartbeat failure");
  * the orchestrator then moves its tasks. Status reports may only move a task forward, and only
@@ -15,22 +16,10 @@
  *
  * @module
  */
-import { clone, create } from "@bufbuild/protobuf";
-import {
-  type Node,
-  NodeSchema,
-  type Task,
-  TaskSchema,
-} from "../../proto/gen/swarm/v1/objects_pb.ts";
-import {
-  type AssignmentChange,
-  AssignmentChange_Action,
-  AssignmentChangeSchema,
-  AssignmentsMessage_Type,
-  Dispatcher,
-  type TaskStatusUpdate,
-} from "../../proto/gen/swarm/v1/dispatcher_pb.ts";
-import { NodeStatus_State, TaskState } from "../../proto/gen/swarm/v1/types_pb.ts";
+import { clone } from "@bufbuild/protobuf";
+import { type Node, NodeSchema, type Task } from "../../proto/gen/swarm/v1/objects_pb.ts";
+import { Dispatcher, type TaskStatusUpdate } from "../../proto/gen/swarm/v1/dispatcher_pb.ts";
+import { NodeStatus_State } from "../../proto/gen/swarm/v1/types_pb.ts";
 import type { CallContext, ServiceImpl } from "../../proto/grpc_server.ts";
 import { notFound, permissionDenied, unavailable } from "../../proto/grpc_status.ts";
 import { durationFromMs } from "../duration.ts";
@@ -38,6 +27,7 @@ import type { MemoryStore } from "../store/memory_store.ts";
 import { authenticate } from "../auth.ts";
 import { Notifier } from "../notifier.ts";
 import { applyTaskStatus } from "./task_status.ts";
+import { assignmentStream } from "./assignments.ts";
 
 export interface DispatcherOptions {
   readonly store: MemoryStore;
@@ -250,66 +240,15 @@ export class DispatcherService {
     await o.store.update((tx) => changed.forEach((t) => tx.update("task", t)));
   }
 
-  async *#assignments(nodeId: string, signal: AbortSignal) {
-    const o = this.#o;
-    const isMine = (t: Task) => t.nodeId === nodeId && (t.status?.state ?? 0) >= TaskState.ASSIGNED;
-    // What the agent has been sent, by task: the desired state it knows.
-    const sent = new Map<string, TaskState>();
-    const initial = o.store.tasksOfNode(nodeId).filter(isMine);
-    for (const t of initial) sent.set(t.id, t.desiredState);
-    let sequence = 0;
-    const label = () => `${nodeId}-${++sequence}`;
-    let last = label();
-    yield {
-      type: AssignmentsMessage_Type.COMPLETE,
-      resultsIn: last,
-      changes: initial.map((t) => change(t, AssignmentChange_Action.UPDATE)),
-    };
-    const dirty = new Notifier();
-    const unwatch = o.store.watch((events, reset) => {
-      if (
-        reset || events.some((e) =>
-          e.kind === "task" &&
-          (e.object.nodeId === nodeId || (e.old as Task | undefined)?.nodeId === nodeId)
-        )
-      ) {
-        dirty.notify();
-      }
+  #assignments(nodeId: string, signal: AbortSignal) {
+    return assignmentStream({
+      store: this.#o.store,
+      nodeId,
+      signal,
+      ...(this.#o.assignmentBatchMs !== undefined ? { batchMs: this.#o.assignmentBatchMs } : {}),
+      ...(this.#o.log ? { log: this.#o.log } : {}),
     });
-    try {
-      while (await dirty.wait(signal)) {
-        // Let a burst of changes land, then send them as one message.
-        await new Promise((r) => setTimeout(r, o.assignmentBatchMs ?? 100));
-        const changes: AssignmentChange[] = [];
-        const current = new Map(o.store.tasksOfNode(nodeId).filter(isMine).map((t) => [t.id, t]));
-        for (const [id, t] of current) {
-          if (sent.get(id) !== t.desiredState) {
-            sent.set(id, t.desiredState);
-            changes.push(change(t, AssignmentChange_Action.UPDATE));
-          }
-        }
-        for (const id of [...sent.keys()]) {
-          if (!current.has(id)) {
-            sent.delete(id);
-            changes.push(change(create(TaskSchema, { id }), AssignmentChange_Action.REMOVE));
-          }
-        }
-        if (changes.length === 0) continue;
-        const appliesTo = last;
-        last = label();
-        yield { type: AssignmentsMessage_Type.INCREMENTAL, appliesTo, resultsIn: last, changes };
-      }
-    } finally {
-      unwatch();
-    }
   }
-}
-
-function change(task: Task, action: AssignmentChange_Action): AssignmentChange {
-  return create(AssignmentChangeSchema, {
-    action,
-    assignment: { item: { case: "task", value: task } },
-  });
 }
 
 /** "ipv4:1.2.3.4:5678" or "1.2.3.4:5678" → "1.2.3.4". */

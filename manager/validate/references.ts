@@ -13,8 +13,8 @@ import { quote } from "./names.ts";
 import { ValidationError } from "./validation_error.ts";
 
 /**
- * Checks each secret reference has an ID, a name and a file target, and that no two secrets
- * are written to the same file.
+ * Checks each secret reference has an ID, a name and a file target (no `..`, a permission mode,
+ * numeric uid and gid when given), and that no two secrets are written to the same file.
  *
  * @throws {ValidationError}
  */
@@ -62,6 +62,15 @@ function validateRefs(kind: "secret" | "config", refs: readonly Ref[]): void {
           file.mode.toString(8)
         } is not a permission mode; use e.g. 0444`,
       );
+    }
+    for (const [field, value] of [["uid", file.uid], ["gid", file.gid]] as const) {
+      if (value !== "" && !/^\d{1,10}$/.test(value)) {
+        throw new ValidationError(
+          `invalid ${kind} reference ${quote(ref.name)}: ${field} ${
+            quote(value)
+          } must be a number, e.g. 0 or 1000`,
+        );
+      }
     }
     const previous = targets.get(file.name);
     if (previous !== undefined) {

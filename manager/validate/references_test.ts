@@ -29,7 +29,7 @@ Deno.test("validateSecretReferences needs ID, name and target", () => {
   assert.throws(() => validateSecretReferences([secret("s1", "db", "")]), /needs a target/);
 });
 
-Deno.test("validateSecretReferences rejects '..', bad modes and duplicate targets", () => {
+Deno.test("validateSecretReferences rejects '..', bad modes, named owners and duplicate targets", () => {
   assert.throws(
     () => validateSecretReferences([secret("s1", "db", "../etc/passwd")]),
     /must not contain '\.\.'/,
@@ -38,6 +38,15 @@ Deno.test("validateSecretReferences rejects '..', bad modes and duplicate target
     () => validateSecretReferences([secret("s1", "db", "db", 0o1777)]),
     /file mode 01777 is not a permission mode/,
   );
+  const named = secret("s1", "db", "db");
+  named.file!.uid = "root";
+  assert.throws(
+    () => validateSecretReferences([named]),
+    /invalid secret reference "db": uid "root" must be a number, e.g. 0 or 1000/,
+  );
+  named.file!.uid = "0";
+  named.file!.gid = "-1";
+  assert.throws(() => validateSecretReferences([named]), /gid "-1" must be a number/);
   assert.throws(
     () => validateSecretReferences([secret("s1", "a", "x"), secret("s2", "b", "x")]),
     /target "x" is already used by secret "a"/,

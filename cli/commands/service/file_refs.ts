@@ -54,6 +54,11 @@ export function parseFileRef(src: FlagSource, value: string): FileRefRequest {
   if (source === "") throw bad("source=NAME is required");
   const modeText = fields.get("mode") ?? "0444";
   if (!/^0?[0-7]{1,3}$/.test(modeText)) throw bad("mode must be octal, e.g. 0400");
+  if (parseInt(modeText, 8) === 0) throw bad("mode 0 leaves the file unreadable; give e.g. 0400");
+  for (const field of ["uid", "gid"]) {
+    const v = fields.get(field);
+    if (v !== undefined && !/^\d+$/.test(v)) throw bad(`${field} must be a number, e.g. 1000`);
+  }
   return {
     source,
     target: fields.get("target") || source,

@@ -20,7 +20,19 @@ Deno.test("parseFileRef reads a bare name or fields", () => {
     uid: "1000",
     gid: "1000",
   });
-  for (const bad of ["", "a,b", "target=x", "source=a,mode=8", "source=a,mode", "source=a,foo=b"]) {
+  for (
+    const bad of [
+      "",
+      "a,b",
+      "target=x",
+      "source=a,mode=8",
+      "source=a,mode",
+      "source=a,foo=b",
+      "source=a,mode=0000",
+      "source=a,uid=root",
+      "source=a,gid=-1",
+    ]
+  ) {
     assert.throws(() => parseFileRef(src, bad), UsageError, bad);
   }
 });
