@@ -41,6 +41,9 @@ export interface ClientIO {
   readFile?(path: string): Promise<Uint8Array>;
   /** The current time, for "5 seconds ago"; defaults to the system clock. */
   now?(): Date;
+  /** Resolves when the user asks the client to stop (SIGINT/SIGTERM), for commands that run
+   * until then (`service logs -f`). @default never */
+  readonly shutdown?: Promise<void>;
 }
 
 /** The first line of a stream (without its line break); the rest is left unread. */

@@ -63,6 +63,7 @@ import type {
 } from "../proto/gen/swarm/v1/control_pb.ts";
 import type { GetUnlockKeyRequest, GetUnlockKeyResponse } from "../proto/gen/swarm/v1/ca_pb.ts";
 import type { UnlockRequest, UnlockResponse } from "../proto/gen/swarm/v1/nodelock_pb.ts";
+import type { SubscribeLogsMessage, SubscribeLogsRequest } from "../proto/gen/swarm/v1/logs_pb.ts";
 
 /** The control API methods the `swarm` client calls. */
 export interface ControlApi {
@@ -99,6 +100,11 @@ export interface ControlApi {
 
   /** `CA.GetUnlockKey`: the managers' unlock key, while autolock is on. */
   getUnlockKey(req: GetUnlockKeyRequest): Promise<GetUnlockKeyResponse>;
+  /** `Logs.SubscribeLogs`: batches of task log lines until the stream ends (`swarm service logs`). */
+  subscribeLogs(
+    req: SubscribeLogsRequest,
+    options?: { signal?: AbortSignal },
+  ): Promise<AsyncIterable<SubscribeLogsMessage>>;
   /** `NodeLock.Unlock`: gives a locked manager its unlock key (control socket only). */
   unlock(req: UnlockRequest): Promise<UnlockResponse>;
 }

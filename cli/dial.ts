@@ -10,6 +10,7 @@
 import { Control } from "../proto/gen/swarm/v1/control_pb.ts";
 import { CA } from "../proto/gen/swarm/v1/ca_pb.ts";
 import { NodeLock } from "../proto/gen/swarm/v1/nodelock_pb.ts";
+import { Logs } from "../proto/gen/swarm/v1/logs_pb.ts";
 import { ManagedChannel } from "../proto/connection.ts";
 import { clientChannelOptions, clientCredentials } from "../pki/mod.ts";
 import type { RemoteTarget } from "./client_io.ts";
@@ -49,6 +50,8 @@ export class ControlDialer {
       ...channel.client(Control),
       getUnlockKey: channel.client(CA).getUnlockKey,
       unlock: channel.client(NodeLock).unlock,
+      subscribeLogs: (req, options) =>
+        Promise.resolve(channel.client(Logs).subscribeLogs(req, { ...options })),
     };
   }
 }

@@ -23,6 +23,7 @@ import { create } from "@bufbuild/protobuf";
 import type * as pb from "../proto/gen/swarm/v1/control_pb.ts";
 import { GetVersionResponseSchema } from "../proto/gen/swarm/v1/control_pb.ts";
 import type * as ca from "../proto/gen/swarm/v1/ca_pb.ts";
+import type * as logs from "../proto/gen/swarm/v1/logs_pb.ts";
 import {
   type UnlockRequest,
   type UnlockResponse,
@@ -96,6 +97,17 @@ export class FakeControlApi extends FakeObjects implements ControlApi {
   }
 
   // ---- ControlApi ----
+
+  /** What `subscribeLogs` streams, one batch per entry (set by tests). */
+  logBatches: logs.SubscribeLogsMessage[] = [];
+
+  subscribeLogs(req: logs.SubscribeLogsRequest): Promise<AsyncIterable<logs.SubscribeLogsMessage>> {
+    const batches = this.logBatches;
+    return this.#call("subscribeLogs", req, () =>
+      (async function* () {
+        yield* batches;
+      })());
+  }
 
   getVersion(req: pb.GetVersionRequest): Promise<pb.GetVersionResponse> {
     return this.#call("getVersion", req, () => create(GetVersionResponseSchema, this.#version));

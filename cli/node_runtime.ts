@@ -27,6 +27,7 @@
  * @module
  */
 import { create } from "@bufbuild/protobuf";
+import { LogBroker } from "../proto/gen/swarm/v1/logs_pb.ts";
 import { Dispatcher, type SessionMessage } from "../proto/gen/swarm/v1/dispatcher_pb.ts";
 import { NodeDescriptionSchema, NodeRole } from "../proto/gen/swarm/v1/types_pb.ts";
 import { FailoverChannel } from "../proto/failover_channel.ts";
@@ -204,6 +205,7 @@ export async function runNodeRuntime(o: NodeRuntimeOptions): Promise<number> {
   });
   const agent = new Agent({
     dispatcher: channel.client(Dispatcher),
+    logBroker: channel.client(LogBroker),
     executor,
     describe: async () => {
       const d = await executor.describe();

@@ -41,6 +41,7 @@ async function run(role: Role, argv: string[]): Promise<number> {
       stdout,
       stderr,
       env,
+      shutdown,
       connect: (socketPath) => dialer.connect(socketPath),
       connectRemote: (target) => dialer.connectRemote(target),
       stdinText: async () => await new Response(Deno.stdin.readable).text(),

@@ -7,7 +7,8 @@
 import type { NodeIdentity } from "../pki/mod.ts";
 import { authorize } from "../pki/mod.ts";
 import { peerIdentity } from "../pki/mod.ts";
-import type { CallContext } from "../proto/grpc_server.ts";
+import type { DescService } from "@bufbuild/protobuf";
+import type { CallContext, ServiceImpl } from "../proto/grpc_server.ts";
 import { permissionDenied, unauthenticated } from "../proto/grpc_status.ts";
 import type { MemoryStore } from "./store/memory_store.ts";
 
@@ -31,4 +32,23 @@ export function authenticate(
   throw error.name === "UnauthenticatedError"
     ? unauthenticated(error.message)
     : permissionDenied(error.message);
+}
+
+/** Wraps every handler of `impl` with an authorization check on the call context. */
+export function withCheck<S extends DescService>(
+  impl: ServiceImpl<S>,
+  check: (ctx: CallContext) => unknown,
+): ServiceImpl<S> {
+  const out: Record<string, unknown> = {};
+  for (
+    const [name, fn] of Object.entries(
+      impl as Record<string, (req: unknown, ctx: CallContext) => unknown>,
+    )
+  ) {
+    out[name] = (req: unknown, ctx: CallContext) => {
+      check(ctx);
+      return fn(req, ctx);
+    };
+  }
+  return out as ServiceImpl<S>;
 }

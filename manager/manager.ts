@@ -7,8 +7,9 @@
  * - On the leader only: the reconcile loop (orchestrator, allocator, scheduler, reaper), the
  *   dispatcher, certificate issuance and membership changes, as in SwarmKit. Followers forward
  *   such calls to the leader (`forward.ts`), so any manager serves every client.
- * - The remote API (mutual TLS, per-RPC authorization): Raft between managers, Dispatcher for
- *   nodes, Control for managers, NodeCA/CA open (issuance is token-gated), Health.
+ * - The remote API (mutual TLS, per-RPC authorization): Raft between managers, Dispatcher and
+ *   LogBroker for nodes, Control and Logs for managers, NodeCA/CA open (issuance is
+ *   token-gated), Health.
  * - The local control socket (a unix socket in a 0700 directory, mode 0600): Control, trusted;
  *   also `CA.GetUnlockKey` (for `swarm unlock-key`) and `NodeLock` (which says it is not locked).
  * - Autolock: the Raft log is encrypted at rest (`raft/kv_cipher.ts`), its data key wrapped by the
@@ -31,6 +32,7 @@ import { Dispatcher } from "../proto/gen/swarm/v1/dispatcher_pb.ts";
 import { Raft, RaftMembership } from "../proto/gen/swarm/v1/raft_pb.ts";
 import { CA, NodeCA } from "../proto/gen/swarm/v1/ca_pb.ts";
 import { NodeLock } from "../proto/gen/swarm/v1/nodelock_pb.ts";
+import { LogBroker, Logs } from "../proto/gen/swarm/v1/logs_pb.ts";
 import type { ServiceSpec } from "../proto/gen/swarm/v1/specs_pb.ts";
 import { addService, type CallContext, type ServiceImpl } from "../proto/grpc_server.ts";
 import { createClient } from "../proto/grpc_client.ts";
@@ -58,9 +60,10 @@ import { raftService } from "../raft/grpc_service.ts";
 import { MemoryStore } from "./store/memory_store.ts";
 import { Reconciler } from "./reconciler.ts";
 import { DispatcherService } from "./dispatcher/dispatcher_server.ts";
+import { LogBrokerService } from "./logbroker/logbroker_server.ts";
 import { controlServer } from "./controlapi/control_server.ts";
 import { caService, nodeCAService } from "./ca/mod.ts";
-import { authenticate } from "./auth.ts";
+import { authenticate, withCheck } from "./auth.ts";
 import { forwardToLeader } from "./forward.ts";
 import { Membership } from "./raft_membership.ts";
 import { foundingManagerNode, newClusterObject } from "./cluster_objects.ts";
@@ -123,6 +126,7 @@ export class Manager {
   readonly #storage: KvRaftStorage;
   readonly #transport: GrpcRaftTransport;
   readonly #dispatcher: DispatcherService;
+  readonly #logs: LogBrokerService;
   readonly #membership: Membership;
   readonly #roles: RoleManager;
   readonly #health = new HealthRegistry();
@@ -209,6 +213,11 @@ export class Manager {
         if (this.#storage.encrypted) await this.#storage.dropPreviousKek();
       },
       ...(o.log ? { log: o.log } : {}),
+    });
+    this.#logs = new LogBrokerService({
+      store: this.store,
+      clusterId: o.clusterId,
+      newId: o.newId,
     });
     this.#dispatcher = new DispatcherService({
       store: this.store,
@@ -334,6 +343,7 @@ export class Manager {
     this.#roles.stop();
     clearInterval(this.#statusTimer);
     this.#dispatcher.deactivate();
+    this.#logs.deactivate();
     if (this.#local) await stopServer(this.#local);
     if (this.#remote) await stopServer(this.#remote);
     await this.#raft.stop();
@@ -412,6 +422,7 @@ export class Manager {
     if (isLeader) {
       this.#o.log?.("this manager is now the Raft leader");
       this.#dispatcher.activate();
+      this.#logs.activate();
       this.#reconciler ??= new Reconciler({
         store: this.store,
         now: this.#o.now ?? (() => new Date()),
@@ -427,6 +438,7 @@ export class Manager {
       }, MANAGER_STATUS_PERIOD_MS);
     } else {
       this.#dispatcher.deactivate();
+      this.#logs.deactivate();
       this.#reconciler?.stop();
       this.#roles.stop();
       clearInterval(this.#statusTimer);
@@ -548,6 +560,9 @@ export class Manager {
           this.#forwarding(Control, withCheck(control, managers), "remote"),
         );
         addService(server, NodeCA, this.#forwarding(NodeCA, nodeCA, "remote"));
+        const logs = withCheck(this.#logs.logs(), managers);
+        addService(server, Logs, this.#forwarding(Logs, logs, "remote"));
+        addService(server, LogBroker, this.#forwarding(LogBroker, this.#logs.broker(), "remote"));
         addService(server, CA, caService({ store: this.store, clusterId: o.clusterId }));
         addHealthService(server, this.#health);
       },
@@ -556,6 +571,7 @@ export class Manager {
       address: `unix:${o.controlSocket}`,
       register: (server: grpc.Server) => {
         addService(server, Control, this.#forwarding(Control, control, "local"));
+        addService(server, Logs, this.#forwarding(Logs, this.#logs.logs(), "local"));
         addService(
           server,
           CA,
@@ -572,23 +588,4 @@ export class Manager {
       },
     });
   }
-}
-
-/** Wraps every handler of `impl` with an authorization check on the call context. */
-function withCheck<S extends DescService>(
-  impl: ServiceImpl<S>,
-  check: (ctx: CallContext) => unknown,
-): ServiceImpl<S> {
-  const out: Record<string, unknown> = {};
-  for (
-    const [name, fn] of Object.entries(
-      impl as Record<string, (req: unknown, ctx: CallContext) => unknown>,
-    )
-  ) {
-    out[name] = (req: unknown, ctx: CallContext) => {
-      check(ctx);
-      return fn(req, ctx);
-    };
-  }
-  return out as ServiceImpl<S>;
 }

@@ -43,6 +43,7 @@ import { TaskRunner } from "./task_runner.ts";
 import { type ObservedStatus, TaskState } from "./types.ts";
 import { taskRuntime } from "./task_runtime.ts";
 import { TaskDependencies } from "./task_dependencies.ts";
+import { type AgentLogBroker, serveLogSubscriptions } from "./log_publisher.ts";
 
 /**
  * The dispatcher calls the agent makes: a `Client<typeof Dispatcher>` (`proto/grpc_client.ts`)
@@ -72,6 +73,8 @@ export interface AgentOptions {
   readonly executor: Executor;
   /** What the node tells the dispatcher about itself. */
   readonly describe: () => Promise<NodeDescription>;
+  /** Where log subscriptions come from (`log_publisher.ts`). @default no logs are served */
+  readonly logBroker?: AgentLogBroker;
   /** Statuses to report at the first session (e.g. tasks whose processes a restart ended). */
   readonly initialStatuses?: ReadonlyMap<string, ObservedStatus>;
   /** Told when the managers refuse this node (PERMISSION_DENIED or UNAUTHENTICATED: removed,
@@ -159,6 +162,15 @@ export class Agent {
       this.#unreported.clear();
       this.#connected = true;
       this.#o.log?.(`agent: session ${sessionId} open`);
+      if (this.#o.logBroker) {
+        const { logBroker: broker, executor, log } = this.#o;
+        void serveLogSubscriptions({
+          broker,
+          executor,
+          signal: ac.signal,
+          ...(log ? { log } : {}),
+        });
+      }
       await Promise.race([
         this.#heartbeats(sessionId, ac.signal),
         this.#followAssignments(sessionId, ac.signal),

@@ -39,11 +39,15 @@ import {
   errorMessage,
   type Executor,
   ExecutorError,
+  type LogLine,
+  type LogReadOptions,
   type NodeDescriptionInfo,
   type NodeResources,
   TaskRejectedError,
 } from "./executor.ts";
 import { parseSignal } from "./signals.ts";
+import { demuxDockerLogs } from "./docker_logs.ts";
+import { pollLogs } from "./log_poll.ts";
 import type { TaskRuntime } from "./types.ts";
 
 /** The executor name the Docker executor reports. */
@@ -128,6 +132,18 @@ export class DockerExecutor implements Executor {
       },
       executor: DOCKER_EXECUTOR,
     };
+  }
+
+  /**
+   * The task's container's output, from the engine; `follow` re-reads it every second (see
+   * `log_poll.ts`). Nothing when the task has no container (not started yet, or removed).
+   */
+  logs(taskId: string, options: LogReadOptions): AsyncIterable<LogLine> {
+    return pollLogs(async () => {
+      const [c] = await this.#engine.listContainers({ [DOCKER_LABELS.taskId]: taskId });
+      if (c === undefined) return { stdout: "", stderr: "" };
+      return demuxDockerLogs(await this.#engine.containerLogs(c.id));
+    }, { pollMs: 1_000, ...options });
   }
 
   controller(task: TaskRuntime): DockerController {

@@ -46,6 +46,24 @@ export interface TaskLogs {
   readonly stderr: string;
 }
 
+/** One line of a task's output. */
+export interface LogLine {
+  readonly stream: "stdout" | "stderr";
+  /** The line, without its line break. */
+  readonly data: string;
+  /** When it was written (ms since the epoch), or as near as the executor knows. */
+  readonly timestamp: number;
+}
+
+/** Options of {@linkcode Executor.logs}. */
+export interface LogReadOptions {
+  /** Only the last `tail` lines of each stream. @default all */
+  readonly tail?: number;
+  /** Keep reading new output until `signal` aborts. */
+  readonly follow: boolean;
+  readonly signal: AbortSignal;
+}
+
 /** Runs tasks on this node. */
 export interface Executor {
   /** Describes the node: hostname, platform and resources. */
@@ -57,6 +75,11 @@ export interface Executor {
    * never run the task.
    */
   controller(task: TaskRuntime): Controller;
+  /**
+   * The output of a task that runs or ran here, line by line: stdout's lines then stderr's, then
+   * (with `follow`) new lines as they come, until `signal` aborts. Nothing for an unknown task.
+   */
+  logs?(taskId: string, options: LogReadOptions): AsyncIterable<LogLine>;
 }
 
 /**

@@ -14,6 +14,8 @@ import {
   type ControllerInspection,
   type Executor,
   type ExitResult,
+  type LogLine,
+  type LogReadOptions,
   type NodeDescriptionInfo,
   TaskAlreadyPreparedError,
   TaskAlreadyStartedError,
@@ -21,6 +23,7 @@ import {
   TaskNotStartedError,
   TaskRejectedError,
 } from "./executor.ts";
+import { pollLogs } from "./log_poll.ts";
 import { type Clock, realClock, type TimerId } from "./fake_clock.ts";
 import { type FakeScript, fakeScriptFromCommand } from "./fake_script.ts";
 import { parseTaskEnv } from "./process_spec.ts";
@@ -165,6 +168,14 @@ export class FakeExecutor implements Executor {
 
   describe(): Promise<NodeDescriptionInfo> {
     return Promise.resolve(this.#description);
+  }
+
+  /** The task's captured output (see `log_poll.ts`); nothing for an unknown task. */
+  logs(taskId: string, options: LogReadOptions): AsyncIterable<LogLine> {
+    return pollLogs(() => {
+      const t = this.#tasks.get(taskId);
+      return Promise.resolve({ stdout: t?.stdout ?? "", stderr: t?.stderr ?? "" });
+    }, { pollMs: 10, ...options });
   }
 
   controller(task: TaskRuntime): FakeController {

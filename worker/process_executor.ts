@@ -23,7 +23,14 @@
  * @module
  */
 
-import type { Executor, NodeDescriptionInfo, NodeResources } from "./executor.ts";
+import type {
+  Executor,
+  LogLine,
+  LogReadOptions,
+  NodeDescriptionInfo,
+  NodeResources,
+} from "./executor.ts";
+import { pollLogs } from "./log_poll.ts";
 import { ExecutorError } from "./executor.ts";
 import { ProcessController, ProcessTaskState } from "./process_controller.ts";
 import type { SpawnOptions } from "./process_handle.ts";
@@ -105,6 +112,16 @@ export class ProcessExecutor implements Executor {
   /** Where tasks' secret and config files go (`task_files.ts`). */
   get files(): TaskFiles {
     return this.#files;
+  }
+
+  /** The task's output files, `tail -f` style with `follow` (see `log_poll.ts`). */
+  logs(taskId: string, options: LogReadOptions): AsyncIterable<LogLine> {
+    const dir = `${this.#logRoot}/${taskId}`;
+    const read = (name: string) => Deno.readTextFile(`${dir}/${name}`).catch(() => "");
+    return pollLogs(async () => {
+      const [stdout, stderr] = await Promise.all([read("stdout.log"), read("stderr.log")]);
+      return { stdout, stderr };
+    }, options);
   }
 
   describe(): Promise<NodeDescriptionInfo> {

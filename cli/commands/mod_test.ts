@@ -34,6 +34,7 @@ Deno.test("the service group has the documented commands and aliases", () => {
     "ls",
     "inspect",
     "ps",
+    "logs",
     "scale",
     "update",
     "rm",

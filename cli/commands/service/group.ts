@@ -7,6 +7,7 @@
 import type { CommandGroup } from "../../command.ts";
 import { serviceCreate } from "./create.ts";
 import { serviceInspect } from "./inspect.ts";
+import { serviceLogs } from "./logs.ts";
 import { serviceLs } from "./ls.ts";
 import { servicePs } from "./ps.ts";
 import { serviceRm } from "./rm.ts";
@@ -23,6 +24,7 @@ export const serviceGroup: CommandGroup = {
     serviceLs,
     serviceInspect,
     servicePs,
+    serviceLogs,
     serviceScale,
     serviceUpdate,
     serviceRm,
