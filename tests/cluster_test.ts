@@ -153,6 +153,30 @@ Deno.test({
         `tasks should spread over the nodes: ${JSON.stringify(spread.map((t) => t.nodeId))}`,
       );
 
+      // Task output from any node, read through a follower manager.
+      await ok(
+        m2.socket,
+        "service",
+        "create",
+        "--name",
+        "hello",
+        "--replicas",
+        "3",
+        "--",
+        "sh",
+        "-c",
+        `echo hello-$SWARM_TASK_SLOT; exec sleep ${marker}`,
+      );
+      await until(
+        "3 running hello tasks",
+        async () => (await runningTasks(m1.socket, "hello")).length === 3,
+      );
+      await until("hello's logs through a follower", async () => {
+        const out = await ok(m3.socket, "service", "logs", "hello");
+        return [1, 2, 3].every((i) => out.includes(`hello-${i}`));
+      });
+      await ok(m3.socket, "service", "rm", "hello");
+
       // Crash the leader host.
       const leaderId = (await nodes(m1.socket)).find((n) => n.managerStatus?.leader)!.id;
       const leader = [m1, m2, m3].find((m) => m.output.includes(leaderId))!;
