@@ -99,6 +99,7 @@ export async function runMember(args: readonly string[]): Promise<void> {
       dir: { type: "string" },
       ids: { type: "string" },
       window: { type: "string" },
+      encrypt: { type: "boolean" },
     },
     strict: false,
   });
@@ -123,6 +124,8 @@ export async function runMember(args: readonly string[]): Promise<void> {
     ...(values.window !== undefined
       ? { transport: { maxInflightCalls: Number(values.window) } }
       : {}),
+    // A manager always seals its entries (autolock or not): measure that cost with --encrypt.
+    ...(values.encrypt ? { encryption: { kek: null } } : {}),
   });
   emit({ event: "listening", id, addr: m.addr });
   for await (const line of lines(Deno.stdin.readable)) {
@@ -276,6 +279,8 @@ export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 export interface ClusterOptions {
   /** The transport's calls in flight per peer. @default the transport's default */
   readonly window?: number;
+  /** Seal entries at rest, as managers do. @default false */
+  readonly encrypt?: boolean;
 }
 
 /** Three member processes of one cluster. */
@@ -324,6 +329,7 @@ export class ProcessCluster {
             "--ids",
             ids.join(","),
             ...(options.window !== undefined ? ["--window", String(options.window)] : []),
+            ...(options.encrypt ? ["--encrypt"] : []),
           ],
           stdin: "piped",
           stdout: "piped",

@@ -6,7 +6,7 @@
  * quorum, durable on a quorum).
  *
  *     deno run --no-prompt --unstable-kv -A bench/raft_grpc_bench.ts [--runs 5]
- *       [--entries 20000] [--size 256] [--proposers 1,64] [--window N] [--json]
+ *       [--entries 20000] [--size 256] [--proposers 1,64] [--window N] [--encrypt] [--json]
  *
  * `--window` sets the transport's calls in flight per peer (default: the transport's). Each run
  * starts a fresh cluster. Prints the median of the runs as a Markdown table (or JSON
@@ -32,11 +32,12 @@ async function run(
   entries: number,
   size: number,
   window: number | undefined,
+  encrypt: boolean,
 ): Promise<LoadResult> {
   const c = await ProcessCluster.start(
     import.meta.filename as string,
     IDS,
-    window === undefined ? {} : { window },
+    { ...(window === undefined ? {} : { window }), encrypt },
   );
   try {
     const leader = await c.agreedLeader(10_000);
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
       proposers: { type: "string", default: "1,64" },
       json: { type: "boolean", default: false },
       window: { type: "string" },
+      encrypt: { type: "boolean", default: false },
     },
   });
   const runs = Number(values.runs);
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
         entries,
         size,
         values.window === undefined ? undefined : Number(values.window),
+        values.encrypt,
       );
       console.error(
         `proposers=${proposers} run ${r + 1}/${runs}: ${res.entriesPerSec.toFixed(0)} entries/s, ` +

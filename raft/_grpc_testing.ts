@@ -66,6 +66,8 @@ export interface GrpcMemberOptions {
   /** Called for each applied normal entry, after it was recorded. */
   readonly onApply?: (data: Uint8Array, index: number) => void;
   readonly log?: (message: string) => void;
+  /** Encryption at rest, as a manager's storage has it (see `KvRaftStorageOptions`). */
+  readonly encryption?: { readonly kek: Uint8Array | null };
 }
 
 /** A running member; `node` is not started until {@link GrpcMember.startNode}. */
@@ -89,7 +91,11 @@ export interface GrpcMember {
 
 /** Opens storage, builds node and transport, and starts the server (see the module doc). */
 export async function startGrpcMember(o: GrpcMemberOptions): Promise<GrpcMember> {
-  const storage = await KvRaftStorage.open(o.kvPath, { memberId: o.id, clusterId: o.clusterId });
+  const storage = await KvRaftStorage.open(o.kvPath, {
+    memberId: o.id,
+    clusterId: o.clusterId,
+    ...(o.encryption ? { encryption: o.encryption } : {}),
+  });
   const transport = new GrpcRaftTransport({
     selfId: o.id,
     credentials: clientCredentials(o.tls),

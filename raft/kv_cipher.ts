@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { createCipheriv, createDecipheriv } from "node:crypto";
 import type { Entry } from "./types.ts";
 
 /** Length of a DEK and of a KEK, in bytes (AES-256). */
@@ -68,38 +69,86 @@ export class StorageKeyError extends Error {
   }
 }
 
-/** Seals and opens entry data and snapshots with one DEK. */
+/**
+ * Seals and opens entry data and snapshots with one DEK. Every proposal passes through here, so
+ * it uses `node:crypto` (synchronous, measured ~6 µs per 300-byte entry under Deno) rather than
+ * Web Crypto (~40 µs, a promise per call); the sealed bytes are the same either way
+ * (AES-256-GCM: version, nonce, ciphertext, tag).
+ */
 export class DataCipher {
-  readonly #key: CryptoKey;
+  readonly #dek: Uint8Array;
 
-  private constructor(key: CryptoKey) {
-    this.#key = key;
+  private constructor(dek: Uint8Array) {
+    this.#dek = dek;
   }
 
   /** A cipher for `dek` (32 bytes). @throws {RangeError} for another length. */
-  static async create(dek: Uint8Array): Promise<DataCipher> {
-    return new DataCipher(await importKey(dek, ["encrypt", "decrypt"]));
+  static create(dek: Uint8Array): Promise<DataCipher> {
+    if (dek.length !== STORAGE_KEY_BYTES) {
+      return Promise.reject(
+        new RangeError(`Storage keys are ${STORAGE_KEY_BYTES} bytes: got ${dek.length}`),
+      );
+    }
+    return Promise.resolve(new DataCipher(new Uint8Array(dek)));
   }
 
   /** The entry with its data sealed. */
-  async sealEntry(e: Entry): Promise<Entry> {
-    return { ...e, data: await seal(this.#key, e.data, entryAad(e)) };
+  sealEntry(e: Entry): Promise<Entry> {
+    return Promise.resolve({ ...e, data: sealSync(this.#dek, e.data, entryAad(e)) });
   }
 
   /** The entry with its data opened, or null when it does not authenticate. */
-  async openEntry(e: Entry): Promise<Entry | null> {
-    const data = await open(this.#key, e.data, entryAad(e));
-    return data === null ? null : { ...e, data };
+  openEntry(e: Entry): Promise<Entry | null> {
+    const data = openSync(this.#dek, e.data, entryAad(e));
+    return Promise.resolve(data === null ? null : { ...e, data });
   }
 
   /** Snapshot data sealed for the snapshot at `index`/`term`. */
   sealSnapshot(index: number, term: number, data: Uint8Array): Promise<Uint8Array> {
-    return seal(this.#key, data, snapshotAad(index, term));
+    return Promise.resolve(sealSync(this.#dek, data, snapshotAad(index, term)));
   }
 
   /** Snapshot data opened, or null when it does not authenticate. */
   openSnapshot(index: number, term: number, data: Uint8Array): Promise<Uint8Array | null> {
-    return open(this.#key, data, snapshotAad(index, term));
+    return Promise.resolve(openSync(this.#dek, data, snapshotAad(index, term)));
+  }
+}
+
+function sealSync(dek: Uint8Array, plain: Uint8Array, aad: Uint8Array): Uint8Array {
+  const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
+  const cipher = createCipheriv("aes-256-gcm", dek, nonce, { authTagLength: TAG_BYTES });
+  cipher.setAAD(aad);
+  const body = cipher.update(plain);
+  const last = cipher.final();
+  const tag = cipher.getAuthTag();
+  const out = new Uint8Array(1 + NONCE_BYTES + body.length + last.length + TAG_BYTES);
+  out[0] = VERSION;
+  out.set(nonce, 1);
+  out.set(body, 1 + NONCE_BYTES);
+  out.set(last, 1 + NONCE_BYTES + body.length);
+  out.set(tag, 1 + NONCE_BYTES + body.length + last.length);
+  return out;
+}
+
+function openSync(dek: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array | null {
+  if (sealed.length < SEAL_OVERHEAD || sealed[0] !== VERSION) return null;
+  try {
+    const decipher = createDecipheriv(
+      "aes-256-gcm",
+      dek,
+      sealed.subarray(1, 1 + NONCE_BYTES),
+      { authTagLength: TAG_BYTES },
+    );
+    decipher.setAAD(aad);
+    decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+    const body = decipher.update(sealed.subarray(1 + NONCE_BYTES, sealed.length - TAG_BYTES));
+    const last = decipher.final();
+    const out = new Uint8Array(body.length + last.length);
+    out.set(body, 0);
+    out.set(last, body.length);
+    return out;
+  } catch {
+    return null;
   }
 }
 
