@@ -30,19 +30,20 @@ import {
   StateDirError,
   writeNodeState,
 } from "./node_state.ts";
-import { absolute, addressInUse, checkHostPort, type NodeIO, UsageError } from "./node_command.ts";
+import { addressInUse, type NodeIO } from "./node_command.ts";
+import {
+  checkHostPort,
+  NODE_FLAG_OPTIONS,
+  type NodeFlags,
+  nodeFlags,
+  UsageError,
+} from "./node_flags.ts";
 import { AddressInUseError } from "../proto/grpc_listen.ts";
 import { runNodeRuntime } from "./node_runtime.ts";
 import { NodeCertificateExpiredError } from "./open_node_files.ts";
 import { resumeNode } from "./resume_node.ts";
 import { StorageKeyError } from "../raft/kv_storage.ts";
-import {
-  type ExecutorKind,
-  NodeExecutorError,
-  type NodeExecutorFactory,
-  openNodeExecutor,
-  parseExecutorFlag,
-} from "./node_executor.ts";
+import { NodeExecutorError, type NodeExecutorFactory, openNodeExecutor } from "./node_executor.ts";
 
 const USAGE = `Usage: swarm join --token TOKEN [options] MANAGER_HOST:PORT
 Join the cluster a manager belongs to, as a worker or a manager (the token decides), and run the
@@ -61,16 +62,9 @@ Options:
                                  /var/run/docker.sock)
   -h, --help                     Show this help`;
 
-interface JoinFlags {
+interface JoinFlags extends NodeFlags {
   readonly token: string | undefined;
   readonly manager: string;
-  readonly stateDir: string;
-  readonly listenAddr: string;
-  readonly advertiseAddr: string;
-  readonly controlSocket: string;
-  readonly hostname: string;
-  readonly heartbeatPeriodMs: number;
-  readonly executor: ExecutorKind;
 }
 
 export function parseJoinFlags(
@@ -84,17 +78,7 @@ export function parseJoinFlags(
       args,
       strict: true,
       allowPositionals: true,
-      options: {
-        token: { type: "string" },
-        "state-dir": { type: "string", short: "d" },
-        "listen-remote-api": { type: "string" },
-        "advertise-addr": { type: "string" },
-        "listen-control-api": { type: "string" },
-        hostname: { type: "string" },
-        "heartbeat-period": { type: "string" },
-        executor: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
+      options: { ...NODE_FLAG_OPTIONS, token: { type: "string" } },
     });
   } catch (e) {
     throw new UsageError(`${e instanceof Error ? e.message : e}\n\n${USAGE}`);
@@ -116,37 +100,7 @@ export function parseJoinFlags(
       throw e;
     }
   }
-  const stateDir = absolute(v["state-dir"] ?? env("SWARM_STATE_DIR") ?? DEFAULT_STATE_DIR);
-  const listenAddr = v["listen-remote-api"] ?? "127.0.0.1:4242";
-  checkHostPort(listenAddr, "--listen-remote-api");
-  const advertiseAddr = v["advertise-addr"] ?? listenAddr;
-  checkHostPort(advertiseAddr, "--advertise-addr");
-  if (advertiseAddr.startsWith("0.0.0.0:")) {
-    throw new UsageError(
-      "--advertise-addr must be an address other nodes can reach, not 0.0.0.0: give --advertise-addr HOST:PORT",
-    );
-  }
-  const period = Number(v["heartbeat-period"] ?? 5000);
-  if (!Number.isInteger(period) || period < 100) {
-    throw new UsageError(
-      `--heartbeat-period must be a whole number of milliseconds ≥ 100, got "${
-        v["heartbeat-period"]
-      }"`,
-    );
-  }
-  const executor = parseExecutorFlag(v.executor);
-  if (typeof executor !== "string") throw new UsageError(executor.error);
-  return {
-    token: v.token,
-    manager,
-    stateDir,
-    listenAddr,
-    advertiseAddr,
-    controlSocket: absolute(v["listen-control-api"] ?? `${stateDir}/${SOCKET_NAME}`),
-    hostname: v.hostname ?? hostname(),
-    heartbeatPeriodMs: period,
-    executor,
-  };
+  return { ...nodeFlags(v, env, hostname), token: v.token, manager };
 }
 
 /** `swarm join`. */

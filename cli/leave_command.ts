@@ -14,7 +14,8 @@ import { FailoverChannel } from "../proto/failover_channel.ts";
 import { clientChannelOptions, clientCredentials, readNodeFiles } from "../pki/mod.ts";
 import { DEFAULT_STATE_DIR } from "./role_paths.ts";
 import { lockStateDir, NODE_STATE_FILE, readNodeState, StateDirError } from "./node_state.ts";
-import { absolute, type NodeIO, UsageError } from "./node_command.ts";
+import type { NodeIO } from "./node_command.ts";
+import { absolute, UsageError } from "./node_flags.ts";
 
 const USAGE = `Usage: swarm leave [options]
 Leave the cluster: delete this node's identity and state. Stop the node first.

@@ -30,6 +30,7 @@ import { newId } from "../manager/identity.ts";
 import { runNodeRuntime } from "./node_runtime.ts";
 import { AddressInUseError } from "../proto/grpc_listen.ts";
 import { DEFAULT_STATE_DIR, SOCKET_NAME } from "./role_paths.ts";
+import { NODE_FLAG_OPTIONS, type NodeFlags, nodeFlags, UsageError } from "./node_flags.ts";
 import {
   lockStateDir,
   type NodeState,
@@ -41,13 +42,7 @@ import { SAMPLE_SERVICE, sampleServiceSpec } from "./sample_service.ts";
 import { NodeCertificateExpiredError } from "./open_node_files.ts";
 import { resumeNode } from "./resume_node.ts";
 import { autolockNotice } from "./autolock_notice.ts";
-import {
-  type ExecutorKind,
-  NodeExecutorError,
-  type NodeExecutorFactory,
-  openNodeExecutor,
-  parseExecutorFlag,
-} from "./node_executor.ts";
+import { NodeExecutorError, type NodeExecutorFactory, openNodeExecutor } from "./node_executor.ts";
 
 export interface NodeIO {
   stdout(text: string): void;
@@ -55,10 +50,6 @@ export interface NodeIO {
   env(name: string): string | undefined;
   /** Resolves when the node must stop (SIGINT/SIGTERM). */
   readonly shutdown: Promise<void>;
-}
-
-export class UsageError extends Error {
-  override readonly name = "UsageError";
 }
 
 const USAGE = `Usage: swarm init [options]
@@ -79,15 +70,8 @@ Options:
                                  /var/run/docker.sock)
   -h, --help                     Show this help`;
 
-interface InitFlags {
-  readonly stateDir: string;
-  readonly listenAddr: string;
-  readonly advertiseAddr: string;
-  readonly controlSocket: string;
-  readonly hostname: string;
-  readonly heartbeatPeriodMs: number;
+interface InitFlags extends NodeFlags {
   readonly autolock: boolean;
-  readonly executor: ExecutorKind;
 }
 
 export function parseInitFlags(
@@ -101,67 +85,22 @@ export function parseInitFlags(
       args,
       strict: true,
       allowPositionals: false,
-      options: {
-        "state-dir": { type: "string", short: "d" },
-        "listen-remote-api": { type: "string" },
-        "advertise-addr": { type: "string" },
-        "listen-control-api": { type: "string" },
-        hostname: { type: "string" },
-        "heartbeat-period": { type: "string" },
-        autolock: { type: "boolean" },
-        executor: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
+      options: { ...NODE_FLAG_OPTIONS, autolock: { type: "boolean" } },
     });
   } catch (e) {
     throw new UsageError(`${e instanceof Error ? e.message : e}\n\n${USAGE}`);
   }
   const v = parsed.values;
   if (v.help) return "help";
-  const stateDir = absolute(v["state-dir"] ?? env("SWARM_STATE_DIR") ?? DEFAULT_STATE_DIR);
-  const listenAddr = v["listen-remote-api"] ?? "127.0.0.1:4242";
-  checkHostPort(listenAddr, "--listen-remote-api");
-  const advertiseAddr = v["advertise-addr"] ?? listenAddr;
-  checkHostPort(advertiseAddr, "--advertise-addr");
-  if (advertiseAddr.startsWith("0.0.0.0:")) {
-    throw new UsageError(
-      "--advertise-addr must be an address other nodes can reach, not 0.0.0.0: give --advertise-addr HOST:PORT",
-    );
-  }
-  const period = Number(v["heartbeat-period"] ?? 5000);
-  if (!Number.isInteger(period) || period < 100) {
-    throw new UsageError(
-      `--heartbeat-period must be a whole number of milliseconds ≥ 100, got "${
-        v["heartbeat-period"]
-      }"`,
-    );
-  }
-  const executor = parseExecutorFlag(v.executor);
-  if (typeof executor !== "string") throw new UsageError(executor.error);
   return {
-    stateDir,
-    listenAddr,
-    advertiseAddr,
-    controlSocket: absolute(v["listen-control-api"] ?? `${stateDir}/${SOCKET_NAME}`),
-    hostname: v.hostname ?? hostname(),
-    heartbeatPeriodMs: period,
+    ...nodeFlags(v, env, hostname),
     autolock: v.autolock ?? false,
-    executor,
   };
 }
 
 /** The message for a listen address another process holds. */
 export function addressInUse(e: AddressInUseError): string {
   return `another process already listens on ${e.address}: stop it, or choose another address with --listen-remote-api (or --listen-control-api for the socket)`;
-}
-
-export function checkHostPort(addr: string, flag: string): void {
-  const m = /^(.+):(\d{1,5})$/.exec(addr);
-  if (!m || Number(m[2]) > 65535) throw new UsageError(`${flag} must be HOST:PORT, got "${addr}"`);
-}
-
-export function absolute(path: string): string {
-  return path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
 }
 
 /** `swarm init` (and `swarm up`, which also creates a sample service on a new cluster). */

@@ -3,7 +3,8 @@ import { dockerForTests } from "../worker/_docker_fixture.ts";
 import { ProcessExecutor } from "../worker/process_executor.ts";
 import { DockerExecutor } from "../worker/docker_executor.ts";
 import { parseJoinFlags } from "./join_command.ts";
-import { parseInitFlags, UsageError } from "./node_command.ts";
+import { parseInitFlags } from "./node_command.ts";
+import { UsageError } from "./node_flags.ts";
 import {
   NodeExecutorError,
   openNodeExecutor,

@@ -35,8 +35,8 @@ import { NodeLock } from "../proto/gen/swarm/v1/nodelock_pb.ts";
 import { LogBroker, Logs } from "../proto/gen/swarm/v1/logs_pb.ts";
 import type { ServiceSpec } from "../proto/gen/swarm/v1/specs_pb.ts";
 import { addService, type CallContext, type ServiceImpl } from "../proto/grpc_server.ts";
-import { createClient } from "../proto/grpc_client.ts";
-import { ChannelPool } from "../proto/connection.ts";
+import { type Client, createClient } from "../proto/grpc_client.ts";
+import { ChannelPool, type ManagedChannel } from "../proto/connection.ts";
 import { FailoverChannel } from "../proto/failover_channel.ts";
 import { type RunningServer, startServer, stopServer } from "../proto/grpc_listen.ts";
 import { addHealthService, HealthRegistry, ServingStatus } from "../proto/grpc_health.ts";
@@ -131,6 +131,7 @@ export class Manager {
   readonly #roles: RoleManager;
   readonly #health = new HealthRegistry();
   #peers: ChannelPool;
+  readonly #leaderClients = new WeakMap<ManagedChannel, Map<string, unknown>>();
   #tls: ServerTlsMaterial;
   #serverTls: ServerTls | undefined;
   readonly #unlockKey: UnlockKeyFollower;
@@ -494,7 +495,14 @@ export class Manager {
         "No Raft leader is known: a quorum of managers must be up; retry in a moment",
       );
     }
-    return createClient(desc, this.#peers.get(addr));
+    // Forwarding is on the path of every follower call (heartbeats, status reports): build a
+    // client once per channel, not per call. A new channel (after a TLS update) gets a new one.
+    const channel = this.#peers.get(addr);
+    let byService = this.#leaderClients.get(channel);
+    if (byService === undefined) this.#leaderClients.set(channel, byService = new Map());
+    let client = byService.get(desc.typeName) as Client<S> | undefined;
+    if (client === undefined) byService.set(desc.typeName, client = createClient(desc, channel));
+    return client;
   }
 
   #forwarding<S extends DescService>(

@@ -29,7 +29,11 @@ import { bootstrapLog, decodeConfChange } from "./conf_change.ts";
 import type { SaveBatch } from "./kv_storage.ts";
 import { MemoryLogStorage } from "./memory_storage.ts";
 import { ProposalDroppedError, ProposalTimeoutError, RaftNodeStoppedError } from "./node_errors.ts";
-import type { RaftNodeOptions, RaftNodeStatus } from "./node_options.ts";
+import {
+  NODE_DEFAULTS as DEFAULTS,
+  type RaftNodeOptions,
+  type RaftNodeStatus,
+} from "./node_options.ts";
 import { newRaftCore } from "./raw_node.ts";
 import {
   type ConfChange,
@@ -76,17 +80,6 @@ interface Transfer extends Waiter<void> {
   readonly to: MemberId;
   started: boolean;
 }
-
-const DEFAULTS = {
-  tickMs: 100,
-  electionTick: 8,
-  heartbeatTick: 1,
-  snapshotInterval: 10_000,
-  logEntriesForSlowFollowers: 500,
-  maxSizePerMsg: 1 << 20,
-  maxInflightMsgs: 256,
-  snapshotChunkSize: 512 << 10,
-} as const;
 
 /** One Raft member: a core, its storage, its transport and its loop. */
 export class RaftNode {

@@ -104,3 +104,15 @@ export interface RaftNodeStatus extends RaftStatus {
   readonly failure?: Error;
   readonly snapshotIndex: number;
 }
+
+/** The `@default`s of {@link RaftNodeOptions} that are plain numbers. */
+export const NODE_DEFAULTS = {
+  tickMs: 100,
+  electionTick: 8,
+  heartbeatTick: 1,
+  snapshotInterval: 10_000,
+  logEntriesForSlowFollowers: 500,
+  maxSizePerMsg: 1 << 20,
+  maxInflightMsgs: 256,
+  snapshotChunkSize: 512 << 10,
+} as const;

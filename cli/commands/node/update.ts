@@ -96,11 +96,14 @@ export const nodeUpdate: Command = {
   },
 };
 
-function setterCommand(
+/**
+ * A command that acts on each NODE in turn: `act` returns the line to print. A refusal for one
+ * node is reported and the others go on; a lost connection ends the command.
+ */
+function perNodeCommand(
   name: string,
   summary: string,
-  change: (spec: NodeSpec) => void,
-  done: string,
+  act: (api: ControlApi, node: Node, ref: string) => Promise<string>,
 ): Command {
   return {
     name,
@@ -114,9 +117,7 @@ function setterCommand(
       let failed = false;
       for (const ref of refs) {
         try {
-          const node = await resolveNode(api, ref);
-          await updateNodeSpec(api, node, change);
-          ctx.out(`${ref} ${done}\n`);
+          ctx.out(`${await act(api, await resolveNode(api, ref), ref)}\n`);
         } catch (err) {
           if (isConnectionFailure(err)) throw err;
           ctx.err(`Error: ${ref}: ${rpcMessage(err)}\n`);
@@ -126,6 +127,18 @@ function setterCommand(
       return failed ? 1 : 0;
     },
   };
+}
+
+function setterCommand(
+  name: string,
+  summary: string,
+  change: (spec: NodeSpec) => void,
+  done: string,
+): Command {
+  return perNodeCommand(name, summary, async (api, node, ref) => {
+    await updateNodeSpec(api, node, change);
+    return `${ref} ${done}`;
+  });
 }
 
 /**
@@ -139,34 +152,11 @@ function roleCommand(
   already: (ref: string) => string,
   done: (ref: string) => string,
 ): Command {
-  return {
-    name,
-    summary,
-    usage: `swarm node ${name} NODE [NODE...]`,
-    options: "",
-    flags: {},
-    async run(ctx: Context, args: ParsedArgs): Promise<number> {
-      const refs = expectPositionals(args, 1, Infinity, "NODE (an ID or hostname)");
-      const api = ctx.api();
-      let failed = false;
-      for (const ref of refs) {
-        try {
-          const node = await resolveNode(api, ref);
-          if ((node.spec?.desiredRole ?? NodeRole.WORKER) === role) {
-            ctx.out(`${already(ref)}\n`);
-            continue;
-          }
-          await updateNodeSpec(api, node, (s) => (s.desiredRole = role));
-          ctx.out(`${done(ref)}\n`);
-        } catch (err) {
-          if (isConnectionFailure(err)) throw err;
-          ctx.err(`Error: ${ref}: ${rpcMessage(err)}\n`);
-          failed = true;
-        }
-      }
-      return failed ? 1 : 0;
-    },
-  };
+  return perNodeCommand(name, summary, async (api, node, ref) => {
+    if ((node.spec?.desiredRole ?? NodeRole.WORKER) === role) return already(ref);
+    await updateNodeSpec(api, node, (s) => (s.desiredRole = role));
+    return done(ref);
+  });
 }
 
 /** `swarm node promote`. */
